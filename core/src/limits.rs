@@ -1,0 +1,196 @@
+//! Every maximum and default of ferrocket, in one place.
+//!
+//! Names put the qualifier last (`FRAME_LEN_MAX`, `SEND_TIMEOUT_MS_DEFAULT`). Each `*_MAX` is
+//! enforced when decoding *and* when encoding, so our own clients cannot send what our server
+//! rejects, and each one is named in `spec/protocol.md` or `spec/storage.md` (a tidy test checks
+//! that). The `const` assertions at the bottom tie related limits together.
+
+// ---------------------------------------------------------------------------------------------
+// Frames and connections
+// ---------------------------------------------------------------------------------------------
+
+/// Largest frame after the 4-byte length prefix. Costs one receive buffer of this size per
+/// connection in the worst case.
+pub const FRAME_LEN_MAX: u32 = 16 * 1024 * 1024;
+/// Requests one connection may have in flight on the broker before it stops reading from it.
+pub const CONNECTION_IN_FLIGHT_MAX: usize = 128;
+/// Frames queued for writing on one connection; a full queue back-pressures the handlers.
+pub const CONNECTION_OUTBOUND_FRAMES_MAX: usize = 256;
+/// Connections one broker accepts at once; further connections are closed at accept.
+pub const CONNECTIONS_MAX_DEFAULT: usize = 4096;
+/// How long a peer may take to deliver the rest of a frame it started, in milliseconds.
+pub const FRAME_READ_TIMEOUT_MS_DEFAULT: u64 = 30_000;
+/// A connection with no complete frame for this long is closed, in milliseconds.
+pub const CONNECTION_IDLE_TIMEOUT_MS_DEFAULT: u64 = 120_000;
+
+// ---------------------------------------------------------------------------------------------
+// Strings and arrays on the wire
+// ---------------------------------------------------------------------------------------------
+
+/// Topic name bytes on the wire (retry and dead-letter topics may use up to this).
+pub const TOPIC_LEN_MAX: usize = 255;
+/// Topic name bytes a user may choose (RocketMQ's `TOPIC_MAX_LENGTH`).
+pub const TOPIC_USER_LEN_MAX: usize = 127;
+/// Producer and consumer group name bytes (RocketMQ's `GROUP_MAX_LENGTH`).
+pub const GROUP_LEN_MAX: usize = 120;
+/// Client id bytes (`ip@instance`).
+pub const CLIENT_ID_LEN_MAX: usize = 255;
+/// Tag bytes of one message.
+pub const TAGS_LEN_MAX: usize = 255;
+/// Bytes of the space-separated keys of one message.
+pub const KEYS_LEN_MAX: usize = 1024;
+/// Encoded bytes of all properties of one message (RocketMQ: 32 KiB).
+pub const PROPERTIES_LEN_MAX: usize = 32 * 1024;
+/// Properties of one message.
+pub const PROPERTY_COUNT_MAX: usize = 128;
+/// Body bytes of one message (RocketMQ's `maxMessageSize`).
+pub const BODY_LEN_MAX: usize = 4 * 1024 * 1024;
+/// Bytes of one encoded message record: the body plus room for the header and metadata.
+pub const RECORD_LEN_MAX: usize = BODY_LEN_MAX + 64 * 1024;
+/// Messages in one batch send.
+pub const BATCH_COUNT_MAX: usize = 1024;
+/// Encoded bytes of all records of one batch send.
+pub const BATCH_LEN_MAX: usize = 8 * 1024 * 1024;
+/// Bytes of the error message a response may carry.
+pub const ERROR_MESSAGE_LEN_MAX: usize = 4096;
+/// Bytes of a `host:port` address string.
+pub const ADDR_LEN_MAX: usize = 255;
+/// Bytes of a broker or cluster name.
+pub const BROKER_NAME_LEN_MAX: usize = 127;
+/// Bytes of a subscription expression (`*`, `TagA || TagB`, or SQL92).
+pub const EXPRESSION_LEN_MAX: usize = 4096;
+/// Entries of an `ApiVersions` list.
+pub const API_VERSIONS_COUNT_MAX: usize = 256;
+/// Topics in one `ListTopics` response.
+pub const TOPIC_LIST_COUNT_MAX: usize = 65_536;
+/// Queues of one topic on one broker.
+pub const QUEUE_COUNT_MAX: usize = 1024;
+/// Brokers (or queue-data entries) in one route.
+pub const ROUTE_BROKER_COUNT_MAX: usize = 1024;
+/// Groups of one kind named in one heartbeat.
+pub const HEARTBEAT_GROUP_COUNT_MAX: usize = 256;
+/// Subscriptions of one consumer group in one heartbeat.
+pub const SUBSCRIPTION_COUNT_MAX: usize = 256;
+/// Bytes of a client software name in `ApiVersions`.
+pub const SOFTWARE_NAME_LEN_MAX: usize = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Pull and long polling
+// ---------------------------------------------------------------------------------------------
+
+/// Messages one pull may ask for.
+pub const PULL_BATCH_COUNT_MAX: u32 = 1024;
+/// Messages one pull asks for by default (RocketMQ's `pullBatchSize`).
+pub const PULL_BATCH_COUNT_DEFAULT: u32 = 32;
+/// Record bytes one pull response may carry; the first record is always sent whole even when it
+/// alone is larger, so progress never stalls on a big message.
+pub const PULL_BYTES_MAX: u32 = 8 * 1024 * 1024;
+/// Record bytes one pull asks for by default.
+pub const PULL_BYTES_DEFAULT: u32 = 1024 * 1024;
+/// Longest time a pull may be parked on the broker waiting for a message, in milliseconds.
+pub const LONG_POLL_MS_MAX: u32 = 30_000;
+/// Long-poll hold asked for by consumers (RocketMQ's `BROKER_SUSPEND_MAX_TIME_MILLIS`).
+pub const LONG_POLL_MS_DEFAULT: u32 = 15_000;
+
+// ---------------------------------------------------------------------------------------------
+// Store
+// ---------------------------------------------------------------------------------------------
+
+/// Commit-log segment size by default (RocketMQ's `mappedFileSizeCommitLog`).
+pub const SEGMENT_SIZE_DEFAULT: u64 = 1024 * 1024 * 1024;
+/// Smallest commit-log segment size accepted in a config.
+pub const SEGMENT_SIZE_MIN: u64 = 1024 * 1024;
+/// Largest commit-log segment size accepted in a config.
+pub const SEGMENT_SIZE_MAX: u64 = 16 * 1024 * 1024 * 1024;
+/// Consume-queue entries per consume-queue file (RocketMQ: 300,000 × 20 bytes).
+pub const CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT: u64 = 300_000;
+/// Bytes of one consume-queue entry.
+pub const CONSUME_QUEUE_ENTRY_LEN: usize = 20;
+/// Sends that may wait on the store at once before the broker answers `SYSTEM_BUSY`
+/// (RocketMQ's `maxAsyncPutMessageRequests`).
+pub const STORE_PENDING_SENDS_MAX_DEFAULT: usize = 5000;
+/// Async flush period, in milliseconds.
+pub const FLUSH_INTERVAL_MS_DEFAULT: u64 = 500;
+/// How long a SYNC_FLUSH send waits for its fdatasync before `FLUSH_DISK_TIMEOUT`, in ms.
+pub const SYNC_FLUSH_TIMEOUT_MS_DEFAULT: u64 = 5000;
+/// Hours a commit-log segment is kept after its last write (RocketMQ's `fileReservedTime`).
+pub const FILE_RESERVED_HOURS_DEFAULT: u64 = 72;
+/// Hour of the day (local to UTC) expired files are deleted (RocketMQ's `deleteWhen`).
+pub const DELETE_HOUR_DEFAULT: u8 = 4;
+/// Disk use (percent) above which expired files are deleted at once.
+pub const DISK_USAGE_CLEAN_PERCENT_DEFAULT: u8 = 75;
+/// Disk use (percent) above which the oldest files are deleted even if unexpired.
+pub const DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT: u8 = 85;
+/// Disk use (percent) above which writes are refused with `STORE_FULL`.
+pub const DISK_USAGE_REFUSE_PERCENT_DEFAULT: u8 = 90;
+/// How often the retention service checks disk use and expiry, in milliseconds.
+pub const RETENTION_CHECK_INTERVAL_MS_DEFAULT: u64 = 10_000;
+/// Consumer offsets are saved to disk this often, in milliseconds.
+pub const OFFSET_FLUSH_INTERVAL_MS_DEFAULT: u64 = 5000;
+
+// ---------------------------------------------------------------------------------------------
+// Topics and clients
+// ---------------------------------------------------------------------------------------------
+
+/// Queues of a topic auto-created by a send (RocketMQ producer `defaultTopicQueueNums`).
+pub const AUTO_CREATE_QUEUE_COUNT_DEFAULT: u16 = 4;
+/// Queues of a topic created by `admin topic create` without `--queues`.
+pub const CREATE_QUEUE_COUNT_DEFAULT: u16 = 8;
+/// Total time budget of one send across retries, in milliseconds.
+pub const SEND_TIMEOUT_MS_DEFAULT: u64 = 3000;
+/// Retries of a failed sync send on another broker.
+pub const SEND_RETRIES_DEFAULT: u32 = 2;
+/// Time budget of one admin or metadata request, in milliseconds.
+pub const REQUEST_TIMEOUT_MS_DEFAULT: u64 = 3000;
+/// Connect timeout, in milliseconds.
+pub const CONNECT_TIMEOUT_MS_DEFAULT: u64 = 3000;
+/// Consumer offsets are committed this often by auto-commit, in milliseconds.
+pub const AUTO_COMMIT_INTERVAL_MS_DEFAULT: u64 = 5000;
+/// Routes are refreshed from the name server this often, in milliseconds.
+pub const ROUTE_REFRESH_INTERVAL_MS_DEFAULT: u64 = 30_000;
+/// Clients heartbeat every broker they use this often, in milliseconds.
+pub const HEARTBEAT_INTERVAL_MS_DEFAULT: u64 = 30_000;
+/// Messages a pull consumer buffers per queue before it stops fetching that queue.
+pub const CONSUMER_QUEUE_BUFFER_COUNT_MAX: usize = 1000;
+/// Bytes a pull consumer buffers per queue before it stops fetching that queue.
+pub const CONSUMER_QUEUE_BUFFER_BYTES_MAX: usize = 100 * 1024 * 1024;
+/// Messages returned by one `PullConsumer::poll` at most.
+pub const POLL_BATCH_COUNT_MAX: usize = 1024;
+/// Pending requests one client connection tracks; a full table makes callers wait.
+pub const CLIENT_IN_FLIGHT_MAX: usize = 1024;
+
+// ---------------------------------------------------------------------------------------------
+// How the limits relate
+// ---------------------------------------------------------------------------------------------
+
+const _: () = assert!(TOPIC_USER_LEN_MAX <= TOPIC_LEN_MAX);
+const _: () = assert!(TOPIC_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(KEYS_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(TAGS_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(PROPERTIES_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(ERROR_MESSAGE_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(EXPRESSION_LEN_MAX <= u16::MAX as usize);
+// A record holds a maximal body plus maximal metadata.
+const _: () = assert!(
+    BODY_LEN_MAX + TOPIC_LEN_MAX + TAGS_LEN_MAX + KEYS_LEN_MAX + PROPERTIES_LEN_MAX + 256
+        <= RECORD_LEN_MAX
+);
+// A send of one maximal record, and a maximal batch, fit in a frame with room for the header.
+const _: () = assert!(RECORD_LEN_MAX + 4096 <= FRAME_LEN_MAX as usize);
+const _: () = assert!(BATCH_LEN_MAX + 4096 <= FRAME_LEN_MAX as usize);
+const _: () = assert!(RECORD_LEN_MAX <= BATCH_LEN_MAX);
+// A pull response of `PULL_BYTES_MAX`, plus one oversized first record, fits in a frame.
+const _: () = assert!(PULL_BYTES_MAX as usize + RECORD_LEN_MAX + 4096 <= FRAME_LEN_MAX as usize);
+const _: () = assert!(PULL_BATCH_COUNT_DEFAULT <= PULL_BATCH_COUNT_MAX);
+const _: () = assert!(PULL_BYTES_DEFAULT <= PULL_BYTES_MAX);
+const _: () = assert!(LONG_POLL_MS_DEFAULT <= LONG_POLL_MS_MAX);
+const _: () = assert!(SEGMENT_SIZE_MIN <= SEGMENT_SIZE_DEFAULT);
+const _: () = assert!(SEGMENT_SIZE_DEFAULT <= SEGMENT_SIZE_MAX);
+const _: () = assert!(
+    DISK_USAGE_CLEAN_PERCENT_DEFAULT < DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT
+        && DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT < DISK_USAGE_REFUSE_PERCENT_DEFAULT
+        && DISK_USAGE_REFUSE_PERCENT_DEFAULT <= 100
+);
+const _: () = assert!((AUTO_CREATE_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
+const _: () = assert!((CREATE_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
+const _: () = assert!(QUEUE_COUNT_MAX <= u16::MAX as usize);

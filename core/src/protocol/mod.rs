@@ -1,0 +1,162 @@
+//! The sans-IO wire codec: frames, the command table, one module per request kind, and the
+//! message record.
+//!
+//! Nothing here does I/O, reads a clock or panics on peer input. Decoding is two-stage: cut a
+//! whole frame by its length prefix (`split_frame`, which rejects an over-limit length before
+//! the body arrives), then parse the complete slice (`decode_frame`, then the kind's
+//! `Body::decode`). Every length and count is checked against `crate::limits` before anything
+//! is allocated, and encoding checks the same limits. `spec/protocol.md` is the contract.
+
+pub mod api;
+pub mod api_versions;
+pub mod create_topic;
+pub mod delete_topic;
+pub mod describe_topic;
+pub mod error;
+pub mod frame;
+pub mod get_max_offset;
+pub mod get_min_offset;
+pub mod heartbeat;
+pub mod list_topics;
+pub mod offset_common;
+pub mod pull;
+pub mod query_consumer_offset;
+pub mod query_route;
+pub mod record;
+pub mod search_offset;
+pub mod send_batch;
+pub mod send_message;
+pub mod status;
+pub mod types;
+pub mod update_consumer_offset;
+pub mod update_topic;
+pub mod wire;
+
+use bytes::{Bytes, BytesMut};
+
+pub use api::{ApiKey, ApiVersionRange, Body, Request};
+pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use create_topic::CreateTopicRequest;
+pub use delete_topic::DeleteTopicRequest;
+pub use describe_topic::{DescribeTopicRequest, DescribeTopicResponse, QueueStatus};
+pub use error::{DecodeError, EncodeError};
+pub use frame::{FrameHeader, FrameKind, RawFrame, ResponseHead, decode_frame, split_frame};
+pub use get_max_offset::GetMaxOffsetRequest;
+pub use get_min_offset::GetMinOffsetRequest;
+pub use heartbeat::{ConsumerData, HeartbeatRequest};
+pub use list_topics::{ListTopicsRequest, ListTopicsResponse};
+pub use offset_common::OffsetResponse;
+pub use pull::{PullRequest, PullResponse};
+pub use query_consumer_offset::QueryConsumerOffsetRequest;
+pub use query_route::{BrokerData, QueryRouteRequest, QueueData, TopicRoute};
+pub use search_offset::SearchOffsetRequest;
+pub use send_batch::SendBatchRequest;
+pub use send_message::{SendMessageRequest, SendResponse};
+pub use status::Status;
+pub use types::{
+    ConsumeFrom, ConsumeType, Empty, ExpressionType, MessageModel, PERM_READ, PERM_WRITE,
+    PullStatus, Subscription, TopicConfig,
+};
+pub use update_consumer_offset::UpdateConsumerOffsetRequest;
+pub use update_topic::UpdateTopicRequest;
+
+macro_rules! any_request {
+    ($($variant:ident($ty:ty),)*) => {
+        /// Any request body, as decoded by a server.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum AnyRequest {
+            $(#[doc = concat!("A `", stringify!($variant), "` request.")] $variant($ty),)*
+        }
+
+        impl AnyRequest {
+            /// Decodes the body of a request frame with the given api key and version.
+            pub fn decode(api_key: u16, api_version: u16, body: &Bytes) -> Result<AnyRequest, DecodeError> {
+                let key = api::check_version(api_key, api_version)?;
+                match key {
+                    $(ApiKey::$variant => Ok(AnyRequest::$variant(<$ty as Body>::decode(body)?)),)*
+                }
+            }
+
+            /// The api key of this request.
+            pub fn api_key(&self) -> ApiKey {
+                match self { $(AnyRequest::$variant(_) => ApiKey::$variant,)* }
+            }
+
+            /// Encodes the body.
+            pub fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
+                match self { $(AnyRequest::$variant(body) => body.encode(out),)* }
+            }
+        }
+
+        $(
+            const _: () = assert!(matches!(<$ty as Request>::API_KEY, ApiKey::$variant));
+        )*
+    };
+}
+
+any_request! {
+    ApiVersions(ApiVersionsRequest),
+    SendMessage(SendMessageRequest),
+    SendBatch(SendBatchRequest),
+    Pull(PullRequest),
+    QueryConsumerOffset(QueryConsumerOffsetRequest),
+    UpdateConsumerOffset(UpdateConsumerOffsetRequest),
+    GetMinOffset(GetMinOffsetRequest),
+    GetMaxOffset(GetMaxOffsetRequest),
+    SearchOffset(SearchOffsetRequest),
+    CreateTopic(CreateTopicRequest),
+    UpdateTopic(UpdateTopicRequest),
+    DeleteTopic(DeleteTopicRequest),
+    DescribeTopic(DescribeTopicRequest),
+    ListTopics(ListTopicsRequest),
+    QueryRoute(QueryRouteRequest),
+    Heartbeat(HeartbeatRequest),
+}
+
+/// Encodes a whole request frame.
+pub fn encode_request<R: Request>(
+    kind: FrameKind,
+    correlation_id: u32,
+    request: &R,
+    out: &mut BytesMut,
+) -> Result<(), EncodeError> {
+    assert!(kind != FrameKind::Response);
+    let header = FrameHeader {
+        kind,
+        api_key: R::API_KEY.code(),
+        api_version: R::API_KEY.max_version(),
+        correlation_id,
+    };
+    frame::encode_frame(&header, None, 0, out, |out| request.encode(out))
+}
+
+/// Encodes a whole response frame answering `request`; `body` is written only when the status
+/// carries a body.
+pub fn encode_response(
+    request: &FrameHeader,
+    head: &ResponseHead,
+    body: Option<&dyn BodyEncode>,
+    out: &mut BytesMut,
+) -> Result<(), EncodeError> {
+    let header = FrameHeader {
+        kind: FrameKind::Response,
+        ..*request
+    };
+    frame::encode_frame(&header, Some(head), 0, out, |out| match body {
+        Some(body) => body.encode_body(out),
+        None => Ok(()),
+    })
+}
+
+/// Object-safe encoding of any body, for servers answering many kinds.
+pub trait BodyEncode {
+    /// Appends the encoded body.
+    fn encode_body(&self, out: &mut BytesMut) -> Result<(), EncodeError>;
+}
+
+impl<T: Body> BodyEncode for T {
+    fn encode_body(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
+        self.encode(out)
+    }
+}

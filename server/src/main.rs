@@ -1,0 +1,3 @@
+//! The `ferrocket` binary.
+
+fn main() {}
