@@ -345,6 +345,23 @@ fn header_crc(record: &[u8]) -> u32 {
     hasher.finalize()
 }
 
+/// The 64-bit tag hash stored in consume-queue entries: FNV-1a of the tag's UTF-8 bytes, and 0
+/// for "no tag". Brokers filter on it without reading the commit log; clients re-check the tag
+/// string because different tags can share a hash.
+pub fn tag_hash(tags: &str) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    if tags.is_empty() {
+        return 0;
+    }
+    let mut hash = OFFSET_BASIS;
+    for b in tags.as_bytes() {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    hash
+}
+
 /// Reads the `total_size` and `magic` at the front of `buf`, if both are present.
 pub fn peek_record_header(buf: &[u8]) -> Option<(u32, u32)> {
     let size = buf.get(OFF_TOTAL_SIZE..OFF_TOTAL_SIZE + 4)?;
@@ -722,6 +739,15 @@ mod tests {
         for cut in 0..out.len() {
             assert!(parse_record(&out[..cut]).is_err());
         }
+    }
+
+    /// The tag hash is FNV-1a 64 and 0 for no tag (spec/storage.md pins these values).
+    #[test]
+    fn tag_hash_values() {
+        assert_eq!(tag_hash(""), 0);
+        assert_eq!(tag_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(tag_hash("TagA"), tag_hash("TagA"));
+        assert_ne!(tag_hash("TagA"), tag_hash("TagB"));
     }
 
     /// Keys with spaces and empty tags cannot be encoded.
