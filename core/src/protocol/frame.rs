@@ -191,6 +191,45 @@ fn encode_frame_rest(
     body(out)
 }
 
+/// A sans-IO frame accumulator: feed it bytes as they arrive, take whole frames out.
+///
+/// It holds at most one partial frame plus whatever was fed; an over-limit length prefix is
+/// reported as soon as its four bytes are in, before any of the body is awaited.
+#[derive(Debug, Default)]
+pub struct FrameReader {
+    buf: BytesMut,
+}
+
+impl FrameReader {
+    /// An empty reader.
+    pub fn new() -> FrameReader {
+        FrameReader::default()
+    }
+
+    /// The buffer to read socket bytes into (for `AsyncReadExt::read_buf`).
+    pub fn buffer_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+
+    /// Appends bytes received from the peer.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Bytes held that do not yet form a whole frame (or frames not yet taken).
+    pub fn buffered_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Takes the next whole frame, `Ok(None)` while it is incomplete.
+    pub fn next_frame(&mut self) -> Result<Option<RawFrame>, DecodeError> {
+        match split_frame(&self.buf)? {
+            Some(len) => decode_frame(self.buf.split_to(len).freeze()).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
 /// Cuts `s` to at most `max` bytes on a character boundary (error messages are advisory).
 pub fn truncate_utf8(s: &str, max: usize) -> &str {
     if s.len() <= max {

@@ -40,7 +40,9 @@ pub use create_topic::CreateTopicRequest;
 pub use delete_topic::DeleteTopicRequest;
 pub use describe_topic::{DescribeTopicRequest, DescribeTopicResponse, QueueStatus};
 pub use error::{DecodeError, EncodeError};
-pub use frame::{FrameHeader, FrameKind, RawFrame, ResponseHead, decode_frame, split_frame};
+pub use frame::{
+    FrameHeader, FrameKind, FrameReader, RawFrame, ResponseHead, decode_frame, split_frame,
+};
 pub use get_max_offset::GetMaxOffsetRequest;
 pub use get_min_offset::GetMinOffsetRequest;
 pub use heartbeat::{ConsumerData, HeartbeatRequest};
