@@ -1,0 +1,168 @@
+//! `ClientInstance`: what the producers and consumers of one client share — the connection
+//! pool, the route cache, the client id, the registered groups — and the two background tasks
+//! that keep them fresh (route refresh and heartbeats).
+//!
+//! The background tasks hold a `Weak` reference, so dropping the last owner stops them even
+//! without `shutdown()`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use crate::client::config::ClientConfig;
+use crate::client::connection::{ConnectOptions, RequestHandler};
+use crate::client::error::ClientError;
+use crate::client::msg_id::client_id;
+use crate::client::pool::ConnectionPool;
+use crate::client::route::RouteCache;
+use crate::client::shutdown::{Tasks, lock};
+use crate::protocol::{ConsumerData, HeartbeatRequest};
+
+#[derive(Debug, Default)]
+struct Groups {
+    producers: BTreeSet<String>,
+    consumers: BTreeMap<String, ConsumerData>,
+}
+
+/// The shared core of one client instance.
+#[derive(Debug)]
+pub(crate) struct ClientInstance {
+    pub(crate) config: ClientConfig,
+    pub(crate) pool: Arc<ConnectionPool>,
+    pub(crate) routes: RouteCache,
+    client_id: OnceLock<String>,
+    groups: Mutex<Groups>,
+    tasks: Tasks,
+}
+
+impl ClientInstance {
+    pub(crate) fn new(
+        config: ClientConfig,
+        handler: Option<RequestHandler>,
+    ) -> Arc<ClientInstance> {
+        let options = ConnectOptions {
+            connect_timeout: config.connect_timeout,
+            request_timeout: config.request_timeout,
+            handler,
+        };
+        let pool = Arc::new(ConnectionPool::new(options));
+        let routes = RouteCache::new(
+            pool.clone(),
+            config.name_servers.clone(),
+            config.request_timeout,
+        );
+        Arc::new(ClientInstance {
+            config,
+            pool,
+            routes,
+            client_id: OnceLock::new(),
+            groups: Mutex::new(Groups::default()),
+            tasks: Tasks::new(),
+        })
+    }
+
+    /// Starts the route-refresh and heartbeat tasks.
+    pub(crate) fn start(self: &Arc<Self>) {
+        let refresh_every = self.config.route_refresh_interval;
+        self.spawn_periodic(refresh_every, |instance| async move {
+            instance.routes.refresh_all().await;
+        });
+        let heartbeat_every = self.config.heartbeat_interval;
+        self.spawn_periodic(heartbeat_every, |instance| async move {
+            instance.heartbeat_all().await;
+        });
+    }
+
+    fn spawn_periodic<F, Fut>(self: &Arc<Self>, every: Duration, mut tick: F)
+    where
+        F: FnMut(Arc<ClientInstance>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let weak: Weak<ClientInstance> = Arc::downgrade(self);
+        let mut signal = self.tasks.signal();
+        self.tasks.spawn(async move {
+            while signal.sleep(every).await {
+                let Some(instance) = weak.upgrade() else {
+                    return;
+                };
+                tokio::select! {
+                    () = tick(instance) => {}
+                    () = signal.wait() => return,
+                }
+            }
+        });
+    }
+
+    /// Stops the background tasks and closes every connection.
+    pub(crate) async fn shutdown(&self) {
+        self.tasks.shutdown().await;
+        self.pool.close_all().await;
+    }
+
+    /// Signals the background tasks to stop without waiting (for `Drop`).
+    pub(crate) fn signal_shutdown(&self) {
+        self.tasks.signal_shutdown();
+    }
+
+    /// The local IP the client reaches its peers from (loopback before any connection).
+    pub(crate) fn local_ip(&self) -> IpAddr {
+        self.pool
+            .local_addr()
+            .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.ip())
+    }
+
+    /// `{local ip}@{pid}#{random}`, fixed at first use.
+    pub(crate) fn client_id(&self) -> &str {
+        self.client_id.get_or_init(|| client_id(self.local_ip()))
+    }
+
+    pub(crate) fn register_producer(&self, group: &str) {
+        lock(&self.groups).producers.insert(group.to_owned());
+    }
+
+    pub(crate) fn unregister_producer(&self, group: &str) {
+        lock(&self.groups).producers.remove(group);
+    }
+
+    /// Registers (or updates) a consumer group's heartbeat data.
+    pub(crate) fn set_consumer(&self, data: ConsumerData) {
+        lock(&self.groups)
+            .consumers
+            .insert(data.group.clone(), data);
+    }
+
+    pub(crate) fn remove_consumer(&self, group: &str) {
+        lock(&self.groups).consumers.remove(group);
+    }
+
+    fn heartbeat_request(&self) -> Option<HeartbeatRequest> {
+        let groups = lock(&self.groups);
+        if groups.producers.is_empty() && groups.consumers.is_empty() {
+            return None;
+        }
+        Some(HeartbeatRequest {
+            client_id: self.client_id().to_owned(),
+            producer_groups: groups.producers.iter().cloned().collect(),
+            consumer_groups: groups.consumers.values().cloned().collect(),
+        })
+    }
+
+    /// Heartbeats every broker of every cached route; failures are logged.
+    pub(crate) async fn heartbeat_all(&self) {
+        let Some(request) = self.heartbeat_request() else {
+            return;
+        };
+        for addr in self.routes.broker_addrs() {
+            if let Err(e) = self.heartbeat(&addr, &request).await {
+                tracing::warn!(broker = %addr, error = %e, "heartbeat failed");
+            }
+        }
+    }
+
+    async fn heartbeat(&self, addr: &str, request: &HeartbeatRequest) -> Result<(), ClientError> {
+        let conn = self.pool.get(addr).await?;
+        conn.call(request, self.config.request_timeout).await?;
+        Ok(())
+    }
+}
