@@ -9,7 +9,10 @@ use crate::protocol::error::{DecodeError, EncodeError};
 
 /// A body codec: a request or response body of one api key.
 pub trait Body: Sized {
-    /// Appends the encoded body to `out`, checking every limit first.
+    /// Appends the encoded body to `out`, checking every limit.
+    ///
+    /// On error `out` may hold part of the body; callers that keep using `out` cut it back
+    /// (`encode_frame`, `AnyRequest::encode` and `BodyEncode::encode_body` do).
     fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError>;
     /// Decodes a whole body; trailing bytes are an error. Byte fields share `body`'s buffer.
     fn decode(body: &Bytes) -> Result<Self, DecodeError>;

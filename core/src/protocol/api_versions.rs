@@ -39,6 +39,12 @@ fn put_ranges(out: &mut BytesMut, versions: &[ApiVersionRange]) -> Result<(), En
         versions,
         API_VERSIONS_COUNT_MAX,
         |out, r| {
+            if r.min_version > r.max_version {
+                return Err(EncodeError::Invalid {
+                    field: "min_version",
+                    reason: "above max_version",
+                });
+            }
             out.put_u16(r.api_key);
             out.put_u16(r.min_version);
             out.put_u16(r.max_version);
@@ -105,5 +111,110 @@ impl Body for ApiVersionsResponse {
         let (i, versions) = parse_ranges(body)?;
         wire::finish(i)?;
         Ok(ApiVersionsResponse { versions })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::testkit::{self, Case, Cut, Wire, samples};
+
+    fn request() -> Case<ApiVersionsRequest> {
+        Case::request(samples::api_versions_request())
+    }
+
+    fn response() -> Case<ApiVersionsResponse> {
+        Case::response::<ApiVersionsRequest>(samples::api_versions_response())
+    }
+
+    /// An `ApiVersions` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/api_versions_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("api_versions_request");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// Over-limit lengths and counts in the request are refused before their data arrives.
+    #[test]
+    fn request_over_limit() {
+        let named = Wire::new().str("x").done();
+        request().over_limit(&[
+            Cut::string(&[], "client_software", SOFTWARE_NAME_LEN_MAX),
+            Cut::u32_len(&named, "versions", API_VERSIONS_COUNT_MAX),
+            Cut::count_past_end(&named, "versions", 2),
+            Cut::value(
+                &Wire::new().str("x").u32(1).u16(12).done(),
+                &Wire::new().u16(3).u16(2).done(),
+                DecodeError::InvalidValue {
+                    field: "min_version",
+                    value: 3,
+                },
+            ),
+        ]);
+        let mut bad = samples::api_versions_request();
+        bad.client_software = testkit::long(SOFTWARE_NAME_LEN_MAX + 1);
+        testkit::assert_request_refused(&bad, "client_software");
+        let mut bad = samples::api_versions_request();
+        bad.versions[1].min_version = 5;
+        testkit::assert_request_refused(&bad, "min_version");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// An `ApiVersions` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/api_versions_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("api_versions_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// Over-limit counts in the response are refused before their data arrives.
+    #[test]
+    fn response_over_limit() {
+        response().over_limit(&[
+            Cut::u32_len(&[], "versions", API_VERSIONS_COUNT_MAX),
+            Cut::count_past_end(&[], "versions", 1),
+        ]);
+        let range = ApiVersionRange {
+            api_key: 0,
+            min_version: 0,
+            max_version: 0,
+        };
+        let bad = ApiVersionsResponse {
+            versions: vec![range; API_VERSIONS_COUNT_MAX + 1],
+        };
+        testkit::assert_response_refused::<ApiVersionsRequest>(&bad, "versions");
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
     }
 }

@@ -99,3 +99,88 @@ impl Body for DescribeTopicResponse {
         Ok(DescribeTopicResponse { config, queues })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::testkit::{self, Case, Cut, Wire, samples};
+
+    fn request() -> Case<DescribeTopicRequest> {
+        Case::request(samples::describe_topic_request())
+    }
+
+    fn response() -> Case<DescribeTopicResponse> {
+        Case::response::<DescribeTopicRequest>(samples::describe_topic_response())
+    }
+
+    /// A `DescribeTopic` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/describe_topic_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("describe_topic_request");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// An over-limit string length in the request is refused before its bytes arrive.
+    #[test]
+    fn request_over_limit() {
+        request().over_limit(&[Cut::string(&[], "topic", TOPIC_LEN_MAX)]);
+        let mut bad = samples::describe_topic_request();
+        bad.topic = testkit::long(TOPIC_LEN_MAX + 1);
+        testkit::assert_request_refused(&bad, "topic");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// A `DescribeTopic` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/describe_topic_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("describe_topic_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// Over-limit lengths and counts in the response are refused before their data arrives.
+    #[test]
+    fn response_over_limit() {
+        let config = Wire::new().str("t").u16(1).u16(1).u8(6).u8(0).done();
+        response().over_limit(&[
+            Cut::string(&[], "topic", TOPIC_LEN_MAX),
+            Cut::u32_len(&config, "queues", QUEUE_COUNT_MAX),
+            Cut::count_past_end(&config, "queues", 1),
+        ]);
+        let mut bad = samples::describe_topic_response();
+        bad.queues = vec![bad.queues[0]; QUEUE_COUNT_MAX + 1];
+        testkit::assert_response_refused::<DescribeTopicRequest>(&bad, "queues");
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
+    }
+}

@@ -104,10 +104,26 @@ pub fn split_frame(buf: &[u8]) -> Result<Option<usize>, DecodeError> {
 }
 
 /// Parses a frame cut by `split_frame` (length prefix included).
+///
+/// The length prefix must agree with the slice: a shorter slice is `Truncated`, a longer one
+/// has `TrailingBytes`, so bytes of a following frame never leak into this frame's body.
 pub fn decode_frame(frame: Bytes) -> Result<RawFrame, DecodeError> {
-    let i = frame
-        .get(FRAME_PREFIX_LEN..)
-        .ok_or(DecodeError::Truncated { field: "length" })?;
+    let (i, len) = wire::u32(&frame, "length")?;
+    if len > FRAME_LEN_MAX {
+        return Err(DecodeError::FrameTooLong {
+            len,
+            max: FRAME_LEN_MAX,
+        });
+    }
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    if i.len() < len {
+        return Err(DecodeError::Truncated { field: "length" });
+    }
+    if i.len() > len {
+        return Err(DecodeError::TrailingBytes {
+            count: i.len() - len,
+        });
+    }
     let (i, kind) = wire::u8(i, "kind")?;
     let kind = FrameKind::from_code(kind)?;
     let (i, api_key) = wire::u16(i, "api_key")?;
@@ -282,6 +298,77 @@ mod tests {
         let frame = decode_frame(out.freeze()).unwrap();
         assert_eq!(frame.header, header);
         assert_eq!(&frame.body[..], b"xyz");
+    }
+
+    /// A frame slice whose length prefix disagrees with its size is refused, so bytes of the
+    /// next frame never become part of this one's body.
+    #[test]
+    fn decode_frame_checks_length_prefix() {
+        let header = FrameHeader {
+            kind: FrameKind::Oneway,
+            api_key: 14,
+            api_version: 0,
+            correlation_id: 3,
+        };
+        let mut out = BytesMut::new();
+        encode_frame(&header, None, 0, &mut out, |b| {
+            b.put_slice(b"abc");
+            Ok(())
+        })
+        .unwrap();
+        let mut longer = out.clone();
+        longer.put_u8(0);
+        assert_eq!(
+            decode_frame(longer.freeze()),
+            Err(DecodeError::TrailingBytes { count: 1 })
+        );
+        let shorter = out.split_to(out.len() - 1).freeze();
+        assert_eq!(
+            decode_frame(shorter),
+            Err(DecodeError::Truncated { field: "length" })
+        );
+        let mut huge = BytesMut::new();
+        huge.put_u32(FRAME_LEN_MAX + 1);
+        huge.put_bytes(0, 9);
+        assert!(matches!(
+            decode_frame(huge.freeze()),
+            Err(DecodeError::FrameTooLong { .. })
+        ));
+    }
+
+    /// A header with an unknown frame kind is an error naming the kind.
+    #[test]
+    fn unknown_frame_kind_is_refused() {
+        let mut out = BytesMut::new();
+        out.put_u32(9);
+        out.put_u8(3);
+        out.put_bytes(0, 8);
+        assert_eq!(
+            decode_frame(out.freeze()),
+            Err(DecodeError::UnknownFrameKind(3))
+        );
+    }
+
+    /// An error message over `ERROR_MESSAGE_LEN_MAX` is cut on a character boundary, so a
+    /// response with a long message still encodes and decodes.
+    #[test]
+    fn long_error_message_is_truncated_on_a_char_boundary() {
+        let header = FrameHeader {
+            kind: FrameKind::Response,
+            api_key: 10,
+            api_version: 0,
+            correlation_id: 1,
+        };
+        let head = ResponseHead {
+            status: Status::SystemError,
+            error_message: "é".repeat(ERROR_MESSAGE_LEN_MAX),
+        };
+        let mut out = BytesMut::new();
+        encode_frame(&header, Some(&head), 0, &mut out, |_| Ok(())).unwrap();
+        let frame = decode_frame(out.freeze()).unwrap();
+        let message = frame.response.unwrap().error_message;
+        assert_eq!(message.len(), ERROR_MESSAGE_LEN_MAX);
+        assert!(head.error_message.starts_with(&message));
     }
 
     /// A response whose status carries no body has none, whatever the body writer does.

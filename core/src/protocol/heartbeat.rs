@@ -140,3 +140,123 @@ impl Request for HeartbeatRequest {
     const API_KEY: ApiKey = ApiKey::Heartbeat;
     type Response = Empty;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::EXPRESSION_LEN_MAX;
+    use crate::protocol::testkit::{self, Case, Cut, Wire, samples};
+
+    fn request() -> Case<HeartbeatRequest> {
+        Case::request(samples::heartbeat_request())
+    }
+
+    fn response() -> Case<Empty> {
+        Case::response::<HeartbeatRequest>(Empty)
+    }
+
+    /// A `Heartbeat` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/heartbeat_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("heartbeat_request");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// Over-limit lengths, counts and values at every level of the heartbeat are refused before
+    /// their data arrives.
+    #[test]
+    fn request_over_limit() {
+        let client = || Wire::new().str("c");
+        let consumer = || client().u32(0).u32(1).str("g").u8(0).u8(0).u8(0).u64(0);
+        request().over_limit(&[
+            Cut::string(&[], "client_id", CLIENT_ID_LEN_MAX),
+            Cut::u32_len(
+                &client().done(),
+                "producer_groups",
+                HEARTBEAT_GROUP_COUNT_MAX,
+            ),
+            Cut::count_past_end(&client().done(), "producer_groups", 1),
+            Cut::string(&client().u32(1).done(), "producer_group", GROUP_LEN_MAX),
+            Cut::u32_len(
+                &client().u32(0).done(),
+                "consumer_groups",
+                HEARTBEAT_GROUP_COUNT_MAX,
+            ),
+            Cut::count_past_end(&client().u32(0).done(), "consumer_groups", 1),
+            Cut::string(&client().u32(0).u32(1).done(), "group", GROUP_LEN_MAX).padded(15),
+            Cut::value(
+                &client().u32(0).u32(1).str("g").done(),
+                &[2],
+                DecodeError::InvalidValue {
+                    field: "consume_type",
+                    value: 2,
+                },
+            )
+            .padded(13),
+            Cut::u32_len(&consumer().done(), "subscriptions", SUBSCRIPTION_COUNT_MAX),
+            Cut::count_past_end(&consumer().done(), "subscriptions", 1),
+            Cut::string(
+                &consumer().u32(1).str("t").u8(1).done(),
+                "expression",
+                EXPRESSION_LEN_MAX,
+            ),
+        ]);
+        let mut bad = samples::heartbeat_request();
+        bad.producer_groups = vec!["g".into(); HEARTBEAT_GROUP_COUNT_MAX + 1];
+        testkit::assert_request_refused(&bad, "producer_groups");
+        let mut bad = samples::heartbeat_request();
+        bad.consumer_groups[0].subscriptions[1].expression = testkit::long(EXPRESSION_LEN_MAX + 1);
+        testkit::assert_request_refused(&bad, "expression");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// A `Heartbeat` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/heartbeat_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("heartbeat_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// The empty response refuses any byte, and an over-limit frame length.
+    #[test]
+    fn response_over_limit() {
+        response().over_limit(&[Cut::value(
+            &[],
+            &[0],
+            DecodeError::TrailingBytes { count: 1 },
+        )]);
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
+    }
+}

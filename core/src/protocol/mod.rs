@@ -32,6 +32,9 @@ pub mod update_consumer_offset;
 pub mod update_topic;
 pub mod wire;
 
+#[cfg(test)]
+pub(crate) mod testkit;
+
 use bytes::{Bytes, BytesMut};
 
 pub use api::{ApiKey, ApiVersionRange, Body, Request};
@@ -85,9 +88,9 @@ macro_rules! any_request {
                 match self { $(AnyRequest::$variant(_) => ApiKey::$variant,)* }
             }
 
-            /// Encodes the body.
+            /// Encodes the body; on error `out` is left as it was.
             pub fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
-                match self { $(AnyRequest::$variant(body) => body.encode(out),)* }
+                match self { $(AnyRequest::$variant(body) => body.encode_body(out),)* }
             }
         }
 
@@ -153,12 +156,68 @@ pub fn encode_response(
 
 /// Object-safe encoding of any body, for servers answering many kinds.
 pub trait BodyEncode {
-    /// Appends the encoded body.
+    /// Appends the encoded body; on error `out` is left as it was.
     fn encode_body(&self, out: &mut BytesMut) -> Result<(), EncodeError>;
 }
 
 impl<T: Body> BodyEncode for T {
     fn encode_body(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
-        self.encode(out)
+        let start = out.len();
+        let result = self.encode(out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::testkit::{self, samples};
+
+    /// Unknown api keys and versions decode to the errors the server answers with
+    /// `UNSUPPORTED_API` and `UNSUPPORTED_VERSION`, and every known key dispatches to its kind.
+    #[test]
+    fn any_request_dispatches_by_api_key() {
+        let body = Bytes::new();
+        assert_eq!(
+            AnyRequest::decode(9999, 0, &body),
+            Err(DecodeError::UnsupportedApi(9999))
+        );
+        assert_eq!(
+            AnyRequest::decode(10, 1, &body),
+            Err(DecodeError::UnsupportedVersion {
+                api_key: 10,
+                version: 1
+            })
+        );
+        for sample in testkit::catalog::all() {
+            let testkit::catalog::Content::Request { body, .. } = sample.content else {
+                continue;
+            };
+            let mut out = BytesMut::new();
+            body.encode(&mut out).unwrap();
+            let decoded = AnyRequest::decode(body.api_key().code(), 0, &out.freeze());
+            assert_eq!(decoded, Ok(body));
+        }
+    }
+
+    /// A failed encode leaves the buffer as it was, through `AnyRequest::encode`,
+    /// `BodyEncode::encode_body` and the frame encoders alike.
+    #[test]
+    fn failed_encode_leaves_buffer_unchanged() {
+        let mut bad = samples::send_message_request();
+        bad.topic = testkit::long(crate::limits::TOPIC_LEN_MAX + 1);
+        let mut out = BytesMut::from(&b"keep"[..]);
+        assert!(
+            AnyRequest::SendMessage(bad.clone())
+                .encode(&mut out)
+                .is_err()
+        );
+        assert_eq!(&out[..], b"keep");
+        assert!(bad.encode_body(&mut out).is_err());
+        assert_eq!(&out[..], b"keep");
+        testkit::assert_request_refused(&bad, "topic");
     }
 }

@@ -199,3 +199,151 @@ impl Body for PullResponse {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::testkit::{self, Case, Cut, Wire, samples};
+
+    fn request() -> Case<PullRequest> {
+        Case::request(samples::pull_request())
+    }
+
+    fn response() -> Case<PullResponse> {
+        Case::response::<PullRequest>(samples::pull_response())
+    }
+
+    /// A `Pull` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/pull_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("pull_request");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// Over-limit lengths and values in the request are refused before their data arrives.
+    #[test]
+    fn request_over_limit() {
+        let queue = || Wire::new().str("g").str("t").u32(1).u64(0);
+        let too_long = |field, len: usize, max: u32| DecodeError::TooLong {
+            field,
+            len,
+            max: max as usize,
+        };
+        let over = PULL_BATCH_COUNT_MAX + 1;
+        request().over_limit(&[
+            Cut::string(&[], "consumer_group", GROUP_LEN_MAX),
+            Cut::string(&Wire::new().str("g").done(), "topic", TOPIC_LEN_MAX),
+            Cut::value(
+                &queue().done(),
+                &over.to_be_bytes(),
+                too_long("max_messages", over as usize, PULL_BATCH_COUNT_MAX),
+            ),
+            Cut::value(
+                &queue().done(),
+                &[0, 0, 0, 0],
+                DecodeError::InvalidValue {
+                    field: "max_messages",
+                    value: 0,
+                },
+            ),
+            Cut::value(
+                &queue().u32(1).done(),
+                &(PULL_BYTES_MAX + 1).to_be_bytes(),
+                too_long("max_bytes", PULL_BYTES_MAX as usize + 1, PULL_BYTES_MAX),
+            ),
+            Cut::value(
+                &queue().u32(1).u32(0).done(),
+                &(LONG_POLL_MS_MAX + 1).to_be_bytes(),
+                too_long(
+                    "suspend_timeout_ms",
+                    LONG_POLL_MS_MAX as usize + 1,
+                    LONG_POLL_MS_MAX,
+                ),
+            ),
+            Cut::value(
+                &queue().u32(1).u32(0).u32(0).u64(u64::MAX).done(),
+                &[2],
+                DecodeError::InvalidValue {
+                    field: "expression_type",
+                    value: 2,
+                },
+            ),
+            Cut::string(
+                &queue().u32(1).u32(0).u32(0).u64(u64::MAX).u8(0).done(),
+                "expression",
+                EXPRESSION_LEN_MAX,
+            ),
+        ]);
+        let mut bad = samples::pull_request();
+        bad.max_messages = 0;
+        testkit::assert_request_refused(&bad, "max_messages");
+        let mut bad = samples::pull_request();
+        bad.commit_offset = Some(u64::MAX);
+        testkit::assert_request_refused(&bad, "commit_offset");
+        let mut bad = samples::pull_request();
+        bad.expression = testkit::long(EXPRESSION_LEN_MAX + 1);
+        testkit::assert_request_refused(&bad, "expression");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// A `Pull` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/pull_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("pull_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// An over-limit records length or unknown status in the response is refused before the
+    /// records arrive.
+    #[test]
+    fn response_over_limit() {
+        let head = || Wire::new().u8(0).u64(1).u64(2).u64(3).u64(4).done();
+        response().over_limit(&[
+            Cut::u32_len(&head(), "records", PULL_RECORDS_LEN_MAX),
+            Cut::value(
+                &[],
+                &[4],
+                DecodeError::InvalidValue {
+                    field: "pull_status",
+                    value: 4,
+                },
+            ),
+        ]);
+        let mut bad = samples::pull_response();
+        bad.records = Bytes::from(vec![0; PULL_RECORDS_LEN_MAX + 1]);
+        testkit::assert_response_refused::<PullRequest>(&bad, "records");
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
+    }
+}

@@ -47,3 +47,87 @@ impl Request for SearchOffsetRequest {
     const API_KEY: ApiKey = ApiKey::SearchOffset;
     type Response = OffsetResponse;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::TOPIC_LEN_MAX;
+    use crate::protocol::testkit::{self, Case, Cut, samples};
+
+    fn request() -> Case<SearchOffsetRequest> {
+        Case::request(samples::search_offset_request())
+    }
+
+    fn response() -> Case<OffsetResponse> {
+        Case::response::<SearchOffsetRequest>(samples::offset_response(42))
+    }
+
+    /// A `SearchOffset` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/search_offset_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("search_offset_request");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// An over-limit string length in the request is refused before its bytes arrive.
+    #[test]
+    fn request_over_limit() {
+        request().over_limit(&[Cut::string(&[], "topic", TOPIC_LEN_MAX)]);
+        let mut bad = samples::search_offset_request();
+        bad.topic = testkit::long(TOPIC_LEN_MAX + 1);
+        testkit::assert_request_refused(&bad, "topic");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// A `SearchOffset` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/search_offset_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("search_offset_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// The fixed-size response has no lengths: a byte past its end is refused, and so is an
+    /// over-limit frame length.
+    #[test]
+    fn response_over_limit() {
+        let body = response().body_bytes();
+        response().over_limit(&[Cut::value(
+            &body,
+            &[0],
+            DecodeError::TrailingBytes { count: 1 },
+        )]);
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
+    }
+}

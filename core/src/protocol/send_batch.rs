@@ -100,3 +100,106 @@ impl Request for SendBatchRequest {
     const API_KEY: ApiKey = ApiKey::SendBatch;
     type Response = SendResponse;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{GROUP_LEN_MAX, TOPIC_LEN_MAX};
+    use crate::protocol::testkit::{self, Case, Cut, Wire, samples};
+
+    fn request() -> Case<SendBatchRequest> {
+        Case::request(samples::send_batch_request())
+    }
+
+    fn response() -> Case<SendResponse> {
+        Case::response::<SendBatchRequest>(samples::send_batch_response())
+    }
+
+    /// A `SendBatch` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/send_batch_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("send_batch_request");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// Over-limit lengths and counts in the request are refused before their data arrives.
+    #[test]
+    fn request_over_limit() {
+        let head = || Wire::new().str("g").str("t").u32(1).u8(1).u16(0);
+        request().over_limit(&[
+            Cut::string(&[], "producer_group", GROUP_LEN_MAX),
+            Cut::string(&Wire::new().str("g").done(), "topic", TOPIC_LEN_MAX),
+            Cut::u32_len(&head().done(), "record_count", BATCH_COUNT_MAX),
+            Cut::value(
+                &head().done(),
+                &[0, 0, 0, 0],
+                DecodeError::InvalidValue {
+                    field: "record_count",
+                    value: 0,
+                },
+            ),
+            Cut::u32_len(&head().u32(2).done(), "records", BATCH_LEN_MAX),
+        ]);
+        let mut bad = samples::send_batch_request();
+        bad.record_count = 0;
+        testkit::assert_request_refused(&bad, "record_count");
+        bad.record_count = u32::try_from(BATCH_COUNT_MAX + 1).unwrap();
+        testkit::assert_request_refused(&bad, "record_count");
+        let mut bad = samples::send_batch_request();
+        bad.records = Bytes::from(vec![0; BATCH_LEN_MAX + 1]);
+        testkit::assert_request_refused(&bad, "records");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// A `SendBatch` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/send_batch_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("send_batch_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// The fixed-size response has no lengths: a byte past its end is refused, and so is an
+    /// over-limit frame length.
+    #[test]
+    fn response_over_limit() {
+        let body = response().body_bytes();
+        response().over_limit(&[Cut::value(
+            &body,
+            &[0],
+            DecodeError::TrailingBytes { count: 1 },
+        )]);
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
+    }
+}

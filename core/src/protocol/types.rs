@@ -187,11 +187,11 @@ impl TopicConfig {
     }
 }
 
-fn check_queue_count(field: &'static str, count: u16) -> Result<(), EncodeError> {
+pub(crate) fn check_queue_count(field: &'static str, count: u16) -> Result<(), EncodeError> {
     wire::check_len(field, usize::from(count), QUEUE_COUNT_MAX)
 }
 
-fn parse_queue_count<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u16> {
+pub(crate) fn parse_queue_count<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u16> {
     let (i, count) = wire::u16(i, field)?;
     if usize::from(count) > QUEUE_COUNT_MAX {
         return Err(DecodeError::TooLong {

@@ -53,3 +53,89 @@ impl Request for UpdateConsumerOffsetRequest {
     const API_KEY: ApiKey = ApiKey::UpdateConsumerOffset;
     type Response = Empty;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{GROUP_LEN_MAX, TOPIC_LEN_MAX};
+    use crate::protocol::testkit::{self, Case, Cut, Wire, samples};
+
+    fn request() -> Case<UpdateConsumerOffsetRequest> {
+        Case::request(samples::update_consumer_offset_request())
+    }
+
+    fn response() -> Case<Empty> {
+        Case::response::<UpdateConsumerOffsetRequest>(Empty)
+    }
+
+    /// A `UpdateConsumerOffset` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/update_consumer_offset_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("update_consumer_offset_request");
+        testkit::golden("update_consumer_offset_oneway");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// Over-limit string lengths in the request are refused before their bytes arrive.
+    #[test]
+    fn request_over_limit() {
+        request().over_limit(&[
+            Cut::string(&[], "consumer_group", GROUP_LEN_MAX),
+            Cut::string(&Wire::new().str("g").done(), "topic", TOPIC_LEN_MAX),
+        ]);
+        let mut bad = samples::update_consumer_offset_request();
+        bad.consumer_group = testkit::long(GROUP_LEN_MAX + 1);
+        testkit::assert_request_refused(&bad, "consumer_group");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// A `UpdateConsumerOffset` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/update_consumer_offset_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("update_consumer_offset_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// The empty response refuses any byte, and an over-limit frame length.
+    #[test]
+    fn response_over_limit() {
+        response().over_limit(&[Cut::value(
+            &[],
+            &[0],
+            DecodeError::TrailingBytes { count: 1 },
+        )]);
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
+    }
+}

@@ -36,3 +36,116 @@ impl Request for UpdateTopicRequest {
     const API_KEY: ApiKey = ApiKey::UpdateTopic;
     type Response = Empty;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{QUEUE_COUNT_MAX, TOPIC_LEN_MAX};
+    use crate::protocol::testkit::{self, Case, Cut, Wire, samples};
+
+    fn request() -> Case<UpdateTopicRequest> {
+        Case::request(samples::update_topic_request())
+    }
+
+    fn response() -> Case<Empty> {
+        Case::response::<UpdateTopicRequest>(Empty)
+    }
+
+    /// A `UpdateTopic` request frame decodes to the request it was encoded from.
+    #[test]
+    fn request_roundtrip() {
+        request().roundtrip();
+    }
+
+    /// The request matches `spec/vectors/update_topic_request.json`.
+    #[test]
+    fn request_golden() {
+        testkit::golden("update_topic_request");
+    }
+
+    /// Every truncation of the request is incomplete or an error, never another value.
+    #[test]
+    fn request_truncations() {
+        request().truncations();
+    }
+
+    /// Over-limit lengths, counts and values in the topic config are refused before more arrives.
+    #[test]
+    fn request_over_limit() {
+        let topic = || Wire::new().str("t");
+        request().over_limit(&[
+            Cut::string(&[], "topic", TOPIC_LEN_MAX),
+            Cut::value(
+                &topic().done(),
+                &[0x04, 0x01],
+                DecodeError::TooLong {
+                    field: "read_queue_count",
+                    len: 1025,
+                    max: QUEUE_COUNT_MAX,
+                },
+            ),
+            Cut::value(
+                &topic().u16(1).u16(1).done(),
+                &[0x10],
+                DecodeError::InvalidValue {
+                    field: "perm",
+                    value: 0x10,
+                },
+            ),
+            Cut::value(
+                &topic().u16(1).u16(1).u8(6).done(),
+                &[2],
+                DecodeError::InvalidValue {
+                    field: "order",
+                    value: 2,
+                },
+            ),
+        ]);
+        let mut bad = samples::update_topic_request();
+        bad.config.perm = 0x10;
+        testkit::assert_request_refused(&bad, "perm");
+        let mut bad = samples::update_topic_request();
+        bad.config.write_queue_count = 1025;
+        testkit::assert_request_refused(&bad, "write_queue_count");
+    }
+
+    /// The request fed one byte at a time comes out once, whole.
+    #[test]
+    fn request_byte_at_a_time() {
+        request().byte_at_a_time();
+    }
+
+    /// A `UpdateTopic` response frame decodes to the response it was encoded from.
+    #[test]
+    fn response_roundtrip() {
+        response().roundtrip();
+    }
+
+    /// The response matches `spec/vectors/update_topic_response.json`.
+    #[test]
+    fn response_golden() {
+        testkit::golden("update_topic_response");
+    }
+
+    /// Every truncation of the response is incomplete or an error, never another value.
+    #[test]
+    fn response_truncations() {
+        response().truncations();
+    }
+
+    /// The empty response refuses any byte, and an over-limit frame length.
+    #[test]
+    fn response_over_limit() {
+        response().over_limit(&[Cut::value(
+            &[],
+            &[0],
+            DecodeError::TrailingBytes { count: 1 },
+        )]);
+    }
+
+    /// The response fed one byte at a time comes out once, whole.
+    #[test]
+    fn response_byte_at_a_time() {
+        response().byte_at_a_time();
+    }
+}

@@ -93,10 +93,15 @@ pub fn bytes32<'a>(i: &'a [u8], field: &'static str, max: usize) -> PResult<'a, 
     take_bytes(i, field, len)
 }
 
+/// Most elements a list reader reserves room for before it has parsed them; longer lists grow
+/// as their elements arrive, so an announced count never sizes a large allocation up front.
+pub const LIST_PREALLOC_MAX: usize = 1024;
+
 /// Reads a `u32` element count followed by that many elements.
 ///
 /// The count is checked against `max` and against the bytes remaining (each element takes at
-/// least `elem_len_min` bytes) before anything is allocated.
+/// least `elem_len_min` bytes) before anything is allocated, and at most
+/// `LIST_PREALLOC_MAX` elements are reserved up front.
 pub fn list<'a, T>(
     i: &'a [u8],
     field: &'static str,
@@ -117,7 +122,7 @@ pub fn list<'a, T>(
     if count > i.len() / elem_len_min {
         return Err(DecodeError::Truncated { field });
     }
-    let mut out = Vec::with_capacity(count);
+    let mut out = Vec::with_capacity(count.min(LIST_PREALLOC_MAX));
     for _ in 0..count {
         let (rest, value) = elem(i)?;
         assert!(rest.len() < i.len(), "element parser must make progress");

@@ -1,0 +1,296 @@
+//! Renders decoded values as the human-readable JSON of `spec/vectors/` (conventions in
+//! `spec/vectors/README.md`), built by hand so the library types need no serde derives.
+//!
+//! Field names are the Rust (and spec) field names; `u8`/`u16`/`u32` are JSON numbers; every
+//! 64-bit integer is a decimal string; byte fields are lowercase hex; enums are their spec
+//! names; socket addresses are `ip:port`; `None` is `null`.
+
+use std::net::SocketAddr;
+
+use serde_json::{Map, Value, json};
+
+use crate::message::MessageExt;
+use crate::protocol::api::ApiVersionRange;
+use crate::protocol::testkit::catalog::AnyResponse;
+use crate::protocol::{
+    AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, MessageModel, PullRequest,
+    PullStatus, SendBatchRequest, SendMessageRequest, Subscription, TopicConfig, TopicRoute,
+};
+
+/// A 64-bit integer as a decimal string.
+pub(crate) fn u64s(value: u64) -> Value {
+    Value::String(value.to_string())
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes of a lowercase or upper-case hex string.
+pub(crate) fn unhex(text: &str) -> Vec<u8> {
+    assert!(text.len().is_multiple_of(2), "odd hex length");
+    (0..text.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&text[at..at + 2], 16).expect("hex digit"))
+        .collect()
+}
+
+fn addr(a: SocketAddr) -> Value {
+    Value::String(a.to_string())
+}
+
+/// The spec name of an expression type.
+pub(crate) fn expression_type(t: ExpressionType) -> &'static str {
+    match t {
+        ExpressionType::Tag => "TAG",
+        ExpressionType::Sql92 => "SQL92",
+    }
+}
+
+fn message_model(m: MessageModel) -> &'static str {
+    match m {
+        MessageModel::Clustering => "CLUSTERING",
+        MessageModel::Broadcasting => "BROADCASTING",
+    }
+}
+
+fn consume_type(t: ConsumeType) -> &'static str {
+    match t {
+        ConsumeType::Pull => "PULL",
+        ConsumeType::Push => "PUSH",
+    }
+}
+
+fn consume_from(f: ConsumeFrom) -> &'static str {
+    match f {
+        ConsumeFrom::LastOffset => "LAST_OFFSET",
+        ConsumeFrom::FirstOffset => "FIRST_OFFSET",
+        ConsumeFrom::Timestamp => "TIMESTAMP",
+    }
+}
+
+fn pull_status(s: PullStatus) -> &'static str {
+    match s {
+        PullStatus::Found => "FOUND",
+        PullStatus::NoNewMessage => "NO_NEW_MESSAGE",
+        PullStatus::NoMatchedMessage => "NO_MATCHED_MESSAGE",
+        PullStatus::OffsetMoved => "OFFSET_MOVED",
+    }
+}
+
+fn versions(ranges: &[ApiVersionRange]) -> Value {
+    ranges
+        .iter()
+        .map(|r| json!({"api_key": r.api_key, "min_version": r.min_version, "max_version": r.max_version}))
+        .collect()
+}
+
+fn topic_config(c: &TopicConfig) -> Value {
+    json!({
+        "topic": c.topic,
+        "read_queue_count": c.read_queue_count,
+        "write_queue_count": c.write_queue_count,
+        "perm": c.perm,
+        "order": c.order,
+    })
+}
+
+fn subscription(s: &Subscription) -> Value {
+    json!({
+        "topic": s.topic,
+        "expression_type": expression_type(s.expression_type),
+        "expression": s.expression,
+    })
+}
+
+fn consumer(c: &ConsumerData) -> Value {
+    json!({
+        "group": c.group,
+        "consume_type": consume_type(c.consume_type),
+        "message_model": message_model(c.message_model),
+        "consume_from": consume_from(c.consume_from),
+        "consume_timestamp_ms": u64s(c.consume_timestamp_ms),
+        "subscriptions": c.subscriptions.iter().map(subscription).collect::<Value>(),
+    })
+}
+
+fn route(r: &TopicRoute) -> Value {
+    let queues: Value = r
+        .queues
+        .iter()
+        .map(|q| {
+            json!({
+                "broker_name": q.broker_name,
+                "read_queue_count": q.read_queue_count,
+                "write_queue_count": q.write_queue_count,
+                "perm": q.perm,
+            })
+        })
+        .collect();
+    let brokers: Value = r
+        .brokers
+        .iter()
+        .map(|b| {
+            let addrs: Value = b
+                .addrs
+                .iter()
+                .map(|(id, a)| json!({"broker_id": u64s(*id), "addr": a}))
+                .collect();
+            json!({"cluster": b.cluster, "broker_name": b.broker_name, "addrs": addrs})
+        })
+        .collect();
+    json!({"queues": queues, "brokers": brokers})
+}
+
+/// The JSON of a request body.
+pub(crate) fn request(r: &AnyRequest) -> Value {
+    match r {
+        AnyRequest::ApiVersions(r) => json!({
+            "client_software": r.client_software,
+            "versions": versions(&r.versions),
+        }),
+        AnyRequest::SendMessage(r) => send_message(r),
+        AnyRequest::SendBatch(r) => send_batch(r),
+        AnyRequest::Pull(r) => pull(r),
+        AnyRequest::QueryConsumerOffset(r) => json!({
+            "consumer_group": r.consumer_group, "topic": r.topic, "queue_id": r.queue_id,
+        }),
+        AnyRequest::UpdateConsumerOffset(r) => json!({
+            "consumer_group": r.consumer_group, "topic": r.topic, "queue_id": r.queue_id,
+            "offset": u64s(r.offset),
+        }),
+        AnyRequest::GetMinOffset(r) => json!({"topic": r.topic, "queue_id": r.queue_id}),
+        AnyRequest::GetMaxOffset(r) => json!({"topic": r.topic, "queue_id": r.queue_id}),
+        AnyRequest::SearchOffset(r) => json!({
+            "topic": r.topic, "queue_id": r.queue_id, "timestamp_ms": u64s(r.timestamp_ms),
+        }),
+        AnyRequest::CreateTopic(r) => json!({"config": topic_config(&r.config)}),
+        AnyRequest::UpdateTopic(r) => json!({"config": topic_config(&r.config)}),
+        AnyRequest::DeleteTopic(r) => json!({"topic": r.topic}),
+        AnyRequest::DescribeTopic(r) => json!({"topic": r.topic}),
+        AnyRequest::ListTopics(r) => json!({"include_system": r.include_system}),
+        AnyRequest::QueryRoute(r) => json!({
+            "topic": r.topic, "allow_auto_create": r.allow_auto_create,
+        }),
+        AnyRequest::Heartbeat(r) => json!({
+            "client_id": r.client_id,
+            "producer_groups": r.producer_groups,
+            "consumer_groups": r.consumer_groups.iter().map(consumer).collect::<Value>(),
+        }),
+    }
+}
+
+fn send_message(r: &SendMessageRequest) -> Value {
+    json!({
+        "producer_group": r.producer_group,
+        "topic": r.topic,
+        "queue_id": r.queue_id,
+        "wait_store_msg_ok": r.wait_store_msg_ok,
+        "auto_create_queue_count": r.auto_create_queue_count,
+        "record": hex(&r.record),
+    })
+}
+
+fn send_batch(r: &SendBatchRequest) -> Value {
+    json!({
+        "producer_group": r.producer_group,
+        "topic": r.topic,
+        "queue_id": r.queue_id,
+        "wait_store_msg_ok": r.wait_store_msg_ok,
+        "auto_create_queue_count": r.auto_create_queue_count,
+        "record_count": r.record_count,
+        "records": hex(&r.records),
+    })
+}
+
+fn pull(r: &PullRequest) -> Value {
+    json!({
+        "consumer_group": r.consumer_group,
+        "topic": r.topic,
+        "queue_id": r.queue_id,
+        "queue_offset": u64s(r.queue_offset),
+        "max_messages": r.max_messages,
+        "max_bytes": r.max_bytes,
+        "suspend_timeout_ms": r.suspend_timeout_ms,
+        "commit_offset": r.commit_offset.map_or(Value::Null, u64s),
+        "expression_type": expression_type(r.expression_type),
+        "expression": r.expression,
+    })
+}
+
+/// The JSON of a response body.
+pub(crate) fn response(r: &AnyResponse) -> Value {
+    match r {
+        AnyResponse::ApiVersions(r) => json!({"versions": versions(&r.versions)}),
+        AnyResponse::Send(r) => json!({
+            "queue_id": r.queue_id,
+            "queue_offset": u64s(r.queue_offset),
+            "commit_log_offset": u64s(r.commit_log_offset),
+            "store_timestamp_ms": u64s(r.store_timestamp_ms),
+            "store_host": addr(r.store_host),
+        }),
+        AnyResponse::Pull(r) => json!({
+            "pull_status": pull_status(r.pull_status),
+            "next_begin_offset": u64s(r.next_begin_offset),
+            "min_offset": u64s(r.min_offset),
+            "max_offset": u64s(r.max_offset),
+            "suggest_broker_id": u64s(r.suggest_broker_id),
+            "records": hex(&r.records),
+        }),
+        AnyResponse::Offset(r) => json!({"offset": u64s(r.offset)}),
+        AnyResponse::Empty(_) => Value::Object(Map::new()),
+        AnyResponse::DescribeTopic(r) => {
+            let queues: Value = r
+                .queues
+                .iter()
+                .map(|q| {
+                    json!({
+                        "queue_id": q.queue_id,
+                        "min_offset": u64s(q.min_offset),
+                        "max_offset": u64s(q.max_offset),
+                        "last_store_timestamp_ms": u64s(q.last_store_timestamp_ms),
+                    })
+                })
+                .collect();
+            json!({"config": topic_config(&r.config), "queues": queues})
+        }
+        AnyResponse::ListTopics(r) => {
+            json!({"topics": r.topics.iter().map(topic_config).collect::<Value>()})
+        }
+        AnyResponse::Route(r) => route(r),
+    }
+}
+
+/// The JSON of a decoded record.
+pub(crate) fn record(ext: &MessageExt) -> Value {
+    let m = &ext.message;
+    let properties: Map<String, Value> = m
+        .properties
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "topic": m.topic,
+        "tags": m.tags,
+        "keys": m.keys,
+        "flag": m.flag,
+        "properties": properties,
+        "delay_level": m.delay_level,
+        "deliver_at_ms": m.deliver_at_ms.map_or(Value::Null, u64s),
+        "body": hex(&m.body),
+        "msg_id": ext.msg_id.to_string(),
+        "queue_id": ext.queue_id,
+        "queue_offset": u64s(ext.queue_offset),
+        "commit_log_offset": u64s(ext.commit_log_offset),
+        "store_size": ext.store_size,
+        "sys_flag": ext.sys_flag,
+        "born_timestamp_ms": u64s(ext.born_timestamp_ms),
+        "store_timestamp_ms": u64s(ext.store_timestamp_ms),
+        "born_host": addr(ext.born_host),
+        "store_host": addr(ext.store_host),
+        "reconsume_times": ext.reconsume_times,
+        "prepared_transaction_offset": u64s(ext.prepared_transaction_offset),
+        "payload_crc": ext.payload_crc,
+    })
+}
