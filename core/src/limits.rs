@@ -16,6 +16,9 @@ pub const FRAME_LEN_MAX: u32 = 16 * 1024 * 1024;
 pub const CONNECTION_IN_FLIGHT_MAX: usize = 128;
 /// Frames queued for writing on one connection; a full queue back-pressures the handlers.
 pub const CONNECTION_OUTBOUND_FRAMES_MAX: usize = 256;
+/// Pulls one connection may have parked on the broker (long polling) at once; a pull beyond
+/// this is answered at once with "no new message" instead of being parked.
+pub const PULL_PARKED_PER_CONNECTION_MAX: usize = 4096;
 /// Connections one broker accepts at once; further connections are closed at accept.
 pub const CONNECTIONS_MAX_DEFAULT: usize = 4096;
 /// How long a peer may take to deliver the rest of a frame it started, in milliseconds.

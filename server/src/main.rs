@@ -1,3 +1,5 @@
-//! The `ferrocket` binary.
+//! The `ferrocket` binary: see `ferrocket_server::cli`.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    ferrocket_server::cli::main()
+}

@@ -1,1 +1,8 @@
-//! The one integration-test binary.
+//! The one integration-test binary: every test drives a real broker (in-process, on
+//! `127.0.0.1:0`) through the real protocol.
+
+mod bad_input;
+mod long_poll;
+mod produce_consume;
+mod restart;
+mod util;

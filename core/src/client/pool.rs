@@ -50,10 +50,10 @@ impl ConnectionPool {
             .or_default()
             .clone();
         let mut guard = slot.lock().await;
-        if let Some(conn) = guard.as_ref() {
-            if conn.is_alive() {
-                return Ok(conn.clone());
-            }
+        if let Some(conn) = guard.as_ref()
+            && conn.is_alive()
+        {
+            return Ok(conn.clone());
         }
         if let Some(old) = guard.take() {
             old.close().await;

@@ -233,10 +233,10 @@ impl PullConsumer {
         }
         core.tasks.shutdown().await;
         core.available.notify_waiters();
-        if core.options.auto_commit {
-            if let Err(e) = core.commit_all().await {
-                tracing::warn!(group = %core.group, error = %e, "final commit failed");
-            }
+        if core.options.auto_commit
+            && let Err(e) = core.commit_all().await
+        {
+            tracing::warn!(group = %core.group, error = %e, "final commit failed");
         }
         core.instance.remove_consumer(&core.group);
         core.instance.shutdown().await;

@@ -284,10 +284,10 @@ impl RouteCache {
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
         let _query = self.query_lock.lock().await;
         let fresh = Duration::from_millis(ROUTE_FORCED_REFRESH_MIN_INTERVAL_MS);
-        if let Some(entry) = lock(&self.entries).get(topic) {
-            if entry.refreshed_at.elapsed() < fresh {
-                return Ok(entry.info.clone());
-            }
+        if let Some(entry) = lock(&self.entries).get(topic)
+            && entry.refreshed_at.elapsed() < fresh
+        {
+            return Ok(entry.info.clone());
         }
         self.fetch(topic, allow_auto_create).await
     }

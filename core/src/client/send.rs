@@ -144,10 +144,10 @@ impl ProducerCore {
             if Instant::now() >= deadline {
                 return Err(err);
             }
-            if err.is_routing_error() {
-                if let Ok(fresh) = self.route(topic, true, deadline).await {
-                    route = fresh;
-                }
+            if err.is_routing_error()
+                && let Ok(fresh) = self.route(topic, true, deadline).await
+            {
+                route = fresh;
             }
         }
     }

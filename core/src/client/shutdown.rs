@@ -102,10 +102,10 @@ impl Tasks {
         let set = lock(&self.set).take();
         if let Some(mut set) = set {
             while let Some(result) = set.join_next().await {
-                if let Err(e) = result {
-                    if e.is_panic() {
-                        tracing::error!(error = %e, "client task panicked");
-                    }
+                if let Err(e) = result
+                    && e.is_panic()
+                {
+                    tracing::error!(error = %e, "client task panicked");
                 }
             }
         }

@@ -16,19 +16,22 @@ pub fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '%' | '|' | '-')
 }
 
-fn check_name(what: &str, name: &str, max: usize) -> Result<(), String> {
+/// Checks a name of `[A-Za-z0-9_%|-]` with at most `max` bytes; `what` names it in the error.
+pub fn check_name(what: &str, name: &str, max: usize) -> Result<(), String> {
     if name.is_empty() {
         return Err(format!("{what} name is empty"));
     }
     if name.len() > max {
         return Err(format!(
-            "{what} name `{name}` is {} bytes, over the limit of {max}",
+            "{what} name `{}` is {} bytes, over the limit of {max}",
+            name.escape_debug(),
             name.len()
         ));
     }
     if let Some(bad) = name.chars().find(|c| !is_name_char(*c)) {
         return Err(format!(
-            "{what} name `{name}` contains {bad:?}; only [A-Za-z0-9_%|-] are allowed"
+            "{what} name `{}` contains {bad:?}; only [A-Za-z0-9_%|-] are allowed",
+            name.escape_debug()
         ));
     }
     Ok(())
@@ -69,12 +72,12 @@ pub fn validate_message(msg: &Message) -> Result<(), ClientError> {
             "message body is {len} bytes, over the limit of {BODY_LEN_MAX}"
         ));
     }
-    if let Some(tags) = &msg.tags {
-        if tags.is_empty() || tags.len() > TAGS_LEN_MAX || tags.contains("||") {
-            return invalid(format!(
-                "tag {tags:?} must be 1..={TAGS_LEN_MAX} bytes without `||`"
-            ));
-        }
+    if let Some(tags) = &msg.tags
+        && (tags.is_empty() || tags.len() > TAGS_LEN_MAX || tags.contains("||"))
+    {
+        return invalid(format!(
+            "tag {tags:?} must be 1..={TAGS_LEN_MAX} bytes without `||`"
+        ));
     }
     let keys_len: usize = msg.keys.iter().map(|k| k.len() + 1).sum();
     if msg.keys.iter().any(|k| k.is_empty() || k.contains(' ')) || keys_len > KEYS_LEN_MAX + 1 {

@@ -163,10 +163,10 @@ impl Inner {
         let target = self.commit_log.written();
         match self.commit_log.flush_to(target) {
             Ok(flushed) => {
-                if self.config.flush_mode == FlushMode::Sync {
-                    if let Err(e) = self.dispatch_to(flushed, false) {
-                        tracing::error!(error = %e, "dispatch after a group commit failed");
-                    }
+                if self.config.flush_mode == FlushMode::Sync
+                    && let Err(e) = self.dispatch_to(flushed, false)
+                {
+                    tracing::error!(error = %e, "dispatch after a group commit failed");
                 }
                 self.flush_control.complete(flushed);
                 Ok(flushed)

@@ -105,12 +105,11 @@ impl Inner {
         for queue in self.queues.all() {
             let (min, max) = queue.bounds();
             queue.next_offset.store(max, Ordering::Release);
-            if max > min {
-                if let Some(entry) = queue.entries(max - 1, 1)?.first() {
-                    let at = entry.commit_log_offset + OFF_STORE_TIMESTAMP as u64;
-                    last_timestamp =
-                        last_timestamp.max(self.commit_log.read_u64_at(at).unwrap_or(0));
-                }
+            if max > min
+                && let Some(entry) = queue.entries(max - 1, 1)?.first()
+            {
+                let at = entry.commit_log_offset + OFF_STORE_TIMESTAMP as u64;
+                last_timestamp = last_timestamp.max(self.commit_log.read_u64_at(at).unwrap_or(0));
             }
         }
         lock(&self.write).last_store_timestamp_ms = last_timestamp;

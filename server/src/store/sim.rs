@@ -193,10 +193,10 @@ impl Storage for SimStorage {
         let files = lock(&self.files);
         let mut children = BTreeSet::new();
         for path in files.keys() {
-            if let Ok(rest) = path.strip_prefix(dir) {
-                if let Some(first) = rest.components().next() {
-                    children.insert(dir.join(first));
-                }
+            if let Ok(rest) = path.strip_prefix(dir)
+                && let Some(first) = rest.components().next()
+            {
+                children.insert(dir.join(first));
             }
         }
         Ok(children.into_iter().collect())

@@ -68,10 +68,10 @@ async fn drain_frames(
         match frame.header.kind {
             FrameKind::Response => shared.complete(frame),
             FrameKind::Request | FrameKind::Oneway => {
-                if let Some(response) = handle_peer_request(shared, frame, handler) {
-                    if shared.outbound.send(response).await.is_err() {
-                        return Err("writer stopped".into());
-                    }
+                if let Some(response) = handle_peer_request(shared, frame, handler)
+                    && shared.outbound.send(response).await.is_err()
+                {
+                    return Err("writer stopped".into());
                 }
             }
         }

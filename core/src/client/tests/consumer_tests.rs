@@ -21,7 +21,11 @@ use crate::protocol::{
 const STORED: u64 = 5;
 
 fn record(offset: u64) -> Bytes {
-    let tags = if offset % 2 == 0 { "TagA" } else { "TagB" };
+    let tags = if offset.is_multiple_of(2) {
+        "TagA"
+    } else {
+        "TagB"
+    };
     let msg = Message::new("t", format!("m{offset}")).with_tags(tags);
     let stamp = RecordStamp {
         msg_id: MessageId([offset as u8; 16]),

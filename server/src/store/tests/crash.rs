@@ -130,7 +130,7 @@ async fn power_loss_round(seed: u64, mode: FlushMode) {
     while acked.len() < crash_after as usize {
         let Some(a) = rx.recv().await else { break };
         acked.push(a);
-        if seed % 2 == 0 && acked.len() == crash_after as usize / 2 {
+        if seed.is_multiple_of(2) && acked.len() == crash_after as usize / 2 {
             store.flush().unwrap();
         }
     }

@@ -1,0 +1,76 @@
+//! Clients known from their heartbeats: id, address, producer groups and consumer groups with
+//! subscriptions. A client silent for `CLIENT_EXPIRY_MS` is forgotten.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ferrocket::protocol::{ConsumerData, HeartbeatRequest};
+
+/// A client silent this long is dropped (RocketMQ's `channelExpiredTimeout`).
+pub const CLIENT_EXPIRY_MS: u64 = 120_000;
+
+/// What the broker knows of one client.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    /// Address of its connection.
+    pub addr: SocketAddr,
+    /// Its producer groups.
+    pub producer_groups: Vec<String>,
+    /// Its consumer groups.
+    pub consumer_groups: Vec<ConsumerData>,
+    /// When it last sent a heartbeat.
+    pub last_seen: Instant,
+}
+
+/// The client registry.
+#[derive(Debug, Default)]
+pub struct ClientRegistry {
+    clients: Mutex<HashMap<String, ClientInfo>>,
+}
+
+impl ClientRegistry {
+    /// Records a heartbeat.
+    pub fn heartbeat(&self, addr: SocketAddr, request: HeartbeatRequest) {
+        let info = ClientInfo {
+            addr,
+            producer_groups: request.producer_groups,
+            consumer_groups: request.consumer_groups,
+            last_seen: Instant::now(),
+        };
+        self.lock().insert(request.client_id, info);
+    }
+
+    /// Forgets clients silent for longer than `CLIENT_EXPIRY_MS`.
+    pub fn expire(&self) {
+        let expiry = Duration::from_millis(CLIENT_EXPIRY_MS);
+        self.lock().retain(|_, c| c.last_seen.elapsed() < expiry);
+    }
+
+    /// Ids of the clients in a consumer group, sorted.
+    pub fn consumers_of(&self, group: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .lock()
+            .iter()
+            .filter(|(_, c)| c.consumer_groups.iter().any(|g| g.group == group))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Number of known clients.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no client is known.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ClientInfo>> {
+        self.clients.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,116 @@
+//! One handler per request kind, mirroring `core/src/protocol/`, and the dispatch table.
+
+pub mod api_versions;
+pub mod create_topic;
+pub mod delete_topic;
+pub mod describe_topic;
+pub mod get_max_offset;
+pub mod get_min_offset;
+pub mod heartbeat;
+pub mod list_topics;
+pub mod pull;
+pub mod query_consumer_offset;
+pub mod query_route;
+pub mod search_offset;
+pub mod send_batch;
+pub mod send_message;
+pub mod update_consumer_offset;
+pub mod update_topic;
+
+use std::sync::Arc;
+
+use ferrocket::protocol::{AnyRequest, PERM_READ, Status, TopicConfig};
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::broker::BrokerState;
+use crate::broker::connection::ConnContext;
+use crate::broker::names;
+use crate::broker::reply::Reply;
+use crate::broker::topics::TopicError;
+
+/// Runs the handler of `request`. `permit` is the connection's in-flight slot; a handler that
+/// parks (long polling) releases it while it waits.
+pub async fn dispatch(
+    state: &Arc<BrokerState>,
+    ctx: &ConnContext,
+    request: AnyRequest,
+    permit: OwnedSemaphorePermit,
+) -> Reply {
+    match request {
+        AnyRequest::ApiVersions(r) => api_versions::handle(r),
+        AnyRequest::SendMessage(r) => send_message::handle(state, r).await,
+        AnyRequest::SendBatch(r) => send_batch::handle(state, r).await,
+        AnyRequest::Pull(r) => pull::handle(state, ctx, r, permit).await,
+        AnyRequest::QueryConsumerOffset(r) => query_consumer_offset::handle(state, r),
+        AnyRequest::UpdateConsumerOffset(r) => update_consumer_offset::handle(state, r),
+        AnyRequest::GetMinOffset(r) => get_min_offset::handle(state, r),
+        AnyRequest::GetMaxOffset(r) => get_max_offset::handle(state, r),
+        AnyRequest::SearchOffset(r) => search_offset::handle(state, r),
+        AnyRequest::CreateTopic(r) => create_topic::handle(state, r),
+        AnyRequest::UpdateTopic(r) => update_topic::handle(state, r),
+        AnyRequest::DeleteTopic(r) => delete_topic::handle(state, r),
+        AnyRequest::DescribeTopic(r) => describe_topic::handle(state, r),
+        AnyRequest::ListTopics(r) => list_topics::handle(state, r),
+        AnyRequest::QueryRoute(r) => query_route::handle(state, r),
+        AnyRequest::Heartbeat(r) => heartbeat::handle(state, ctx, r),
+        other => Reply::error(
+            Status::UnsupportedApi,
+            format!(
+                "api {} is not served by this broker",
+                other.api_key().name()
+            ),
+        ),
+    }
+}
+
+/// The topic's config when it exists and `queue_id` is one of its readable queues.
+pub fn readable_queue(
+    state: &BrokerState,
+    topic: &str,
+    queue_id: u32,
+) -> Result<TopicConfig, Reply> {
+    let config = existing_topic(state, topic)?;
+    if config.perm & PERM_READ == 0 {
+        return Err(Reply::error(
+            Status::NoPermission,
+            format!("topic `{topic}` is not readable"),
+        ));
+    }
+    if queue_id >= u32::from(config.read_queue_count) {
+        return Err(Reply::error(
+            Status::InvalidParameter,
+            format!(
+                "queue {queue_id} does not exist: topic `{topic}` has {} read queues",
+                config.read_queue_count
+            ),
+        ));
+    }
+    Ok(config)
+}
+
+/// The topic's config when the name is valid and the topic exists.
+pub fn existing_topic(state: &BrokerState, topic: &str) -> Result<TopicConfig, Reply> {
+    names::check_topic(topic).map_err(|e| Reply::error(Status::InvalidParameter, e))?;
+    state.topics.get(topic).ok_or_else(|| {
+        Reply::error(
+            Status::TopicNotExist,
+            format!("topic `{topic}` does not exist"),
+        )
+    })
+}
+
+/// Checks a group name.
+pub fn valid_group(group: &str) -> Result<(), Reply> {
+    names::check_group(group).map_err(|e| Reply::error(Status::InvalidParameter, e))
+}
+
+/// The answer for a failed topic-table operation.
+pub fn topic_error_reply(e: TopicError) -> Reply {
+    let status = match &e {
+        TopicError::NotExist(_) => Status::TopicNotExist,
+        TopicError::ExistAlready(_) => Status::TopicExistAlready,
+        TopicError::Invalid(_) => Status::InvalidParameter,
+        _ => Status::SystemError,
+    };
+    Reply::error(status, e.to_string())
+}

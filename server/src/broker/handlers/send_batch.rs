@@ -1,0 +1,21 @@
+//! `SendBatch`: like `SendMessage`, for several records of one queue stored all or none.
+
+use ferrocket::protocol::SendBatchRequest;
+
+use crate::broker::BrokerState;
+use crate::broker::handlers::send_message::{SendArgs, store_records};
+use crate::broker::reply::Reply;
+
+/// Handles `SendBatch`.
+pub async fn handle(state: &BrokerState, request: SendBatchRequest) -> Reply {
+    let batch = SendArgs {
+        producer_group: &request.producer_group,
+        topic: &request.topic,
+        queue_id: request.queue_id,
+        wait_store_msg_ok: request.wait_store_msg_ok,
+        auto_create_queue_count: request.auto_create_queue_count,
+        records: &request.records,
+        record_count: request.record_count,
+    };
+    store_records(state, batch).await
+}

@@ -1,0 +1,179 @@
+//! `SendMessage` and the store path shared with `SendBatch`: validate the records, create the
+//! topic if allowed, append, and map the store's outcome to RocketMQ's send statuses.
+
+use bytes::Bytes;
+use ferrocket::protocol::record::parse_records;
+use ferrocket::protocol::{PERM_WRITE, SendMessageRequest, SendResponse, Status};
+
+use crate::broker::BrokerState;
+use crate::broker::handlers::{topic_error_reply, valid_group};
+use crate::broker::names;
+use crate::broker::reply::Reply;
+use crate::config::BrokerRole;
+use crate::store::{AppendBatch, FlushOutcome, StoreError};
+
+/// Handles `SendMessage`.
+pub async fn handle(state: &BrokerState, request: SendMessageRequest) -> Reply {
+    let batch = SendArgs {
+        producer_group: &request.producer_group,
+        topic: &request.topic,
+        queue_id: request.queue_id,
+        wait_store_msg_ok: request.wait_store_msg_ok,
+        auto_create_queue_count: request.auto_create_queue_count,
+        records: &request.record,
+        record_count: 1,
+    };
+    store_records(state, batch).await
+}
+
+/// The fields of a single or batch send.
+#[derive(Debug)]
+pub struct SendArgs<'a> {
+    /// Producer group of the sender.
+    pub producer_group: &'a str,
+    /// Topic of every record.
+    pub topic: &'a str,
+    /// Queue chosen by the producer.
+    pub queue_id: u32,
+    /// Whether a SYNC_FLUSH broker waits for the flush.
+    pub wait_store_msg_ok: bool,
+    /// Queues if the topic is auto-created (0 = broker default).
+    pub auto_create_queue_count: u16,
+    /// Encoded records, back to back.
+    pub records: &'a Bytes,
+    /// How many records `records` holds.
+    pub record_count: u32,
+}
+
+/// Validates and stores the records of a send.
+pub async fn store_records(state: &BrokerState, args: SendArgs<'_>) -> Reply {
+    if let Err(reply) = check_send(state, &args) {
+        return reply;
+    }
+    let batch = AppendBatch {
+        topic: args.topic,
+        queue_id: args.queue_id,
+        records: args.records,
+        record_count: args.record_count,
+        wait_store_msg_ok: args.wait_store_msg_ok,
+    };
+    match state.store.append(batch).await {
+        Ok(appended) => {
+            let body = SendResponse {
+                queue_id: args.queue_id,
+                queue_offset: appended.queue_offset,
+                commit_log_offset: appended.commit_log_offset,
+                store_timestamp_ms: appended.store_timestamp_ms,
+                store_host: state.advertised,
+            };
+            match appended.flush {
+                FlushOutcome::Timeout => Reply::with_status(
+                    Status::FlushDiskTimeout,
+                    format!(
+                        "stored, but the disk flush did not finish within {} ms",
+                        state.config.sync_flush_timeout_ms
+                    ),
+                    body,
+                ),
+                _ => Reply::ok(body),
+            }
+        }
+        Err(e) => store_error_reply(&e),
+    }
+}
+
+fn check_send(state: &BrokerState, args: &SendArgs<'_>) -> Result<(), Reply> {
+    if state.config.role == BrokerRole::Slave {
+        return Err(Reply::error(
+            Status::ServiceNotAvailable,
+            "this broker is a slave; send to its master",
+        ));
+    }
+    if state.is_shutting_down() {
+        return Err(Reply::error(
+            Status::ServiceNotAvailable,
+            "broker is shutting down",
+        ));
+    }
+    valid_group(args.producer_group)?;
+    names::check_topic(args.topic).map_err(|e| Reply::error(Status::InvalidParameter, e))?;
+    let config = state
+        .topics
+        .get_or_auto_create(args.topic, args.auto_create_queue_count)
+        .map_err(topic_error_reply)?;
+    if config.perm & PERM_WRITE == 0 {
+        return Err(Reply::error(
+            Status::NoPermission,
+            format!("topic `{}` is not writable", args.topic),
+        ));
+    }
+    if args.queue_id >= u32::from(config.write_queue_count) {
+        return Err(Reply::error(
+            Status::InvalidParameter,
+            format!(
+                "queue {} does not exist: topic `{}` has {} write queues",
+                args.queue_id, args.topic, config.write_queue_count
+            ),
+        ));
+    }
+    check_records(args)
+}
+
+fn check_records(args: &SendArgs<'_>) -> Result<(), Reply> {
+    let mut count = 0u32;
+    for view in parse_records(args.records) {
+        let view =
+            view.map_err(|e| Reply::error(Status::MessageIllegal, format!("record {count}: {e}")))?;
+        if view.topic != args.topic {
+            return Err(Reply::error(
+                Status::MessageIllegal,
+                format!(
+                    "record {count} is for topic `{}`, the request for `{}`",
+                    view.topic, args.topic
+                ),
+            ));
+        }
+        if view.delay_level() != 0 || view.deliver_at_ms() != 0 {
+            return Err(Reply::error(
+                Status::MessageIllegal,
+                format!("record {count}: delayed delivery is not enabled on this broker"),
+            ));
+        }
+        count += 1;
+    }
+    if count != args.record_count {
+        return Err(Reply::error(
+            Status::MessageIllegal,
+            format!(
+                "request announces {} records but holds {count}",
+                args.record_count
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The answer for a failed append.
+pub fn store_error_reply(e: &StoreError) -> Reply {
+    match e {
+        StoreError::Busy => Reply::error(
+            Status::SystemBusy,
+            "[STORE_BUSY] broker busy: too many sends waiting on the store; retry later",
+        ),
+        StoreError::Full { usage_percent } => Reply::error(
+            Status::StoreFull,
+            format!(
+                "disk usage {usage_percent:.1}% is over the refuse threshold; writes are refused until space is freed"
+            ),
+        ),
+        StoreError::RecordTooLarge { .. } => Reply::error(Status::MessageIllegal, e.to_string()),
+        StoreError::ShuttingDown => {
+            Reply::error(Status::ServiceNotAvailable, "broker is shutting down")
+        }
+        StoreError::InvalidTopic(_) => Reply::error(Status::InvalidParameter, e.to_string()),
+        _ => {
+            tracing::error!(error = %e, "append failed");
+            Reply::error(Status::SystemError, format!("store error: {e}"))
+        }
+    }
+}

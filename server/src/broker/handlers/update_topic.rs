@@ -1,0 +1,19 @@
+//! `UpdateTopic`: replace an existing topic's config.
+
+use ferrocket::protocol::UpdateTopicRequest;
+
+use crate::broker::BrokerState;
+use crate::broker::handlers::topic_error_reply;
+use crate::broker::reply::Reply;
+
+/// Handles `UpdateTopic`.
+pub fn handle(state: &BrokerState, request: UpdateTopicRequest) -> Reply {
+    let topic = request.config.topic.clone();
+    match state.topics.update(request.config) {
+        Ok(()) => {
+            tracing::info!(%topic, "updated topic");
+            Reply::empty()
+        }
+        Err(e) => topic_error_reply(e),
+    }
+}
