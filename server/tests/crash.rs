@@ -134,7 +134,10 @@ async fn crash_cycles(flush: &str, seed: u64) {
     verify(broker.addr, &acked, cycles()).await;
     broker.kill();
     let total = acked.lock().expect("acked").len();
-    eprintln!("{flush}: {} kill cycles, {total} acknowledged messages verified", cycles());
+    eprintln!(
+        "{flush}: {} kill cycles, {total} acknowledged messages verified",
+        cycles()
+    );
     assert!(total > cycles() * 10, "the load actually ran");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -82,6 +82,7 @@ impl TestBroker {
 
     /// Starts a broker with `test_config` changed by `tweak`.
     pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> TestBroker {
+        init_test_logging();
         let dir = TempDir::new("broker");
         let mut config = test_config(dir.path());
         tweak(&mut config);
@@ -137,6 +138,17 @@ impl TestBroker {
         if let Some(handle) = self.handle.take() {
             handle.shutdown().await.expect("clean shutdown");
         }
+    }
+}
+
+/// Logs to stderr when `FERROCKET_TEST_LOG` holds a filter (e.g. `debug`), for debugging a
+/// failing test; silent otherwise.
+pub fn init_test_logging() {
+    if let Ok(filter) = std::env::var("FERROCKET_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
     }
 }
 

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ferrocket::protocol::{ConsumerData, HeartbeatRequest};
+
+use crate::broker::channel::ClientChannel;
 
 /// A client silent this long is dropped (RocketMQ's `channelExpiredTimeout`).
 pub const CLIENT_EXPIRY_MS: u64 = 120_000;
@@ -16,6 +18,8 @@ pub const CLIENT_EXPIRY_MS: u64 = 120_000;
 pub struct ClientInfo {
     /// Address of its connection.
     pub addr: SocketAddr,
+    /// Its connection, for calling it back.
+    pub channel: Arc<ClientChannel>,
     /// Its producer groups.
     pub producer_groups: Vec<String>,
     /// Its consumer groups.
@@ -31,15 +35,21 @@ pub struct ClientRegistry {
 }
 
 impl ClientRegistry {
-    /// Records a heartbeat.
-    pub fn heartbeat(&self, addr: SocketAddr, request: HeartbeatRequest) {
+    /// Records a heartbeat received on `channel`'s connection.
+    pub fn heartbeat(&self, channel: &Arc<ClientChannel>, request: HeartbeatRequest) {
         let info = ClientInfo {
-            addr,
+            addr: channel.peer(),
+            channel: channel.clone(),
             producer_groups: request.producer_groups,
             consumer_groups: request.consumer_groups,
             last_seen: Instant::now(),
         };
         self.lock().insert(request.client_id, info);
+    }
+
+    /// Forgets the clients whose connection closed.
+    pub fn connection_closed(&self, channel: &Arc<ClientChannel>) {
+        self.lock().retain(|_, c| !Arc::ptr_eq(&c.channel, channel));
     }
 
     /// Forgets clients silent for longer than `CLIENT_EXPIRY_MS`.

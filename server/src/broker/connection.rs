@@ -22,7 +22,7 @@ use ferrocket::limits::{
     CONNECTION_IN_FLIGHT_MAX, CONNECTION_OUTBOUND_FRAMES_MAX, FRAME_LEN_MAX,
     PULL_PARKED_PER_CONNECTION_MAX,
 };
-use ferrocket::protocol::frame::{FRAME_PREFIX_LEN, FrameKind};
+use ferrocket::protocol::frame::{FRAME_PREFIX_LEN, FrameHeader, FrameKind};
 use ferrocket::protocol::{AnyRequest, DecodeError, FrameReader, RawFrame, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -31,7 +31,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::broker::BrokerState;
+use crate::broker::channel::ClientChannel;
 use crate::broker::handlers;
+use crate::broker::handlers::send_batch;
+use crate::broker::handlers::send_message::{self, SendStage};
 use crate::broker::reply::{Outgoing, Reply, encode_reply};
 
 /// Chunks gathered into one vectored write at most.
@@ -47,6 +50,8 @@ const READ_GROWTH_MAX: usize = 1024 * 1024;
 pub struct ConnContext {
     /// The peer's address.
     pub peer: SocketAddr,
+    /// For calling the client back on this connection.
+    pub channel: Arc<ClientChannel>,
     /// Slots for parked long-poll pulls.
     pub parked_pulls: Arc<Semaphore>,
     /// Fires when the broker shuts down.
@@ -88,10 +93,13 @@ pub async fn serve(state: Arc<BrokerState>, stream: TcpStream, peer: SocketAddr)
     let writer = tokio::spawn(write_loop(write_half, rx, peer));
     let ctx = ConnContext {
         peer,
+        channel: Arc::new(ClientChannel::new(peer, tx.clone())),
         parked_pulls: Arc::new(Semaphore::new(PULL_PARKED_PER_CONNECTION_MAX)),
         shutdown: state.shutdown_rx(),
     };
     let end = read_loop(&state, read_half, &tx, &ctx).await;
+    ctx.channel.close();
+    state.clients.connection_closed(&ctx.channel);
     match &end {
         ReadEnd::Closed | ReadEnd::Shutdown => tracing::debug!(%peer, %end, "connection closed"),
         _ => tracing::info!(%peer, %end, "connection closed"),
@@ -117,6 +125,11 @@ async fn read_loop(
             Ok(frame) => frame,
             Err(end) => break end,
         };
+        // Answers to the broker's own calls need no slot: a handler may be waiting for one.
+        if frame.header.kind == FrameKind::Response {
+            ctx.channel.complete(frame);
+            continue;
+        }
         let permit = tokio::select! {
             permit = in_flight.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
@@ -125,13 +138,8 @@ async fn read_loop(
             _ = shutdown.changed() => break ReadEnd::Shutdown,
         };
         while tasks.try_join_next().is_some() {}
-        tasks.spawn(handle_frame(
-            state.clone(),
-            ctx.clone(),
-            frame,
-            tx.clone(),
-            permit,
-        ));
+        let job = prepare(state, frame);
+        tasks.spawn(run_job(state.clone(), ctx.clone(), job, tx.clone(), permit));
     };
     // In-flight handlers finish (parked pulls wake on shutdown) before the writer is released.
     while tasks.join_next().await.is_some() {}
@@ -185,25 +193,43 @@ fn reserve_for_frame(reader: &mut FrameReader) {
     buf.reserve(want);
 }
 
-async fn handle_frame(
+/// Work for a request, prepared in arrival order on the read loop.
+enum Job {
+    /// Answer at once (the body did not decode).
+    Reply(FrameHeader, Reply),
+    /// Run the kind's handler.
+    Request(FrameHeader, AnyRequest),
+    /// A send already written to the store, waiting to be answered.
+    Send(FrameHeader, SendStage),
+}
+
+/// Decodes a request frame and, for sends, writes it to the store right away, so a
+/// connection's sends are stored in the order they arrived even though they are answered
+/// concurrently.
+fn prepare(state: &BrokerState, frame: RawFrame) -> Job {
+    let header = frame.header;
+    match AnyRequest::decode(header.api_key, header.api_version, &frame.body) {
+        Err(e) => Job::Reply(header, decode_error_reply(&e)),
+        Ok(AnyRequest::SendMessage(r)) => Job::Send(header, send_message::begin_single(state, &r)),
+        Ok(AnyRequest::SendBatch(r)) => Job::Send(header, send_batch::begin(state, &r)),
+        Ok(request) => Job::Request(header, request),
+    }
+}
+
+async fn run_job(
     state: Arc<BrokerState>,
     ctx: ConnContext,
-    frame: RawFrame,
+    job: Job,
     tx: mpsc::Sender<Outgoing>,
     permit: OwnedSemaphorePermit,
 ) {
-    let header = frame.header;
-    let reply = match header.kind {
-        FrameKind::Response => {
-            tracing::debug!(peer = %ctx.peer, "ignoring an unsolicited response");
-            return;
-        }
-        FrameKind::Request | FrameKind::Oneway => {
-            match AnyRequest::decode(header.api_key, header.api_version, &frame.body) {
-                Ok(request) => handlers::dispatch(&state, &ctx, request, permit).await,
-                Err(e) => decode_error_reply(&e),
-            }
-        }
+    let (header, reply) = match job {
+        Job::Reply(header, reply) => (header, reply),
+        Job::Request(header, request) => (
+            header,
+            handlers::dispatch(&state, &ctx, request, permit).await,
+        ),
+        Job::Send(header, stage) => (header, send_message::finish(&state, stage).await),
     };
     if header.kind == FrameKind::Oneway {
         return;

@@ -6,6 +6,7 @@
 //! persistence, client expiry) and nothing else. `BrokerHandle::shutdown` stops accepting,
 //! lets in-flight requests finish, saves offsets and topics and shuts the store down cleanly.
 
+pub mod channel;
 pub mod clients;
 pub mod connection;
 pub mod filter;

@@ -8,7 +8,7 @@
 //! (ASYNC), or wait for the group commit (SYNC with `wait_store_msg_ok`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use ferrocket::limits::RECORD_LEN_MAX;
 use ferrocket::protocol::record::{
@@ -37,12 +37,12 @@ struct Placement {
 }
 
 /// Counts an append in progress; refuses it when `max` are already in progress.
-struct PendingSend<'a>(&'a AtomicUsize);
+struct PendingSend(Arc<Inner>);
 
-impl<'a> PendingSend<'a> {
-    fn enter(counter: &'a AtomicUsize, max: usize) -> Result<PendingSend<'a>, StoreError> {
-        let before = counter.fetch_add(1, Ordering::AcqRel);
-        let guard = PendingSend(counter);
+impl PendingSend {
+    fn enter(inner: Arc<Inner>, max: usize) -> Result<PendingSend, StoreError> {
+        let before = inner.pending.fetch_add(1, Ordering::AcqRel);
+        let guard = PendingSend(inner);
         if before >= max {
             return Err(StoreError::Busy);
         }
@@ -50,38 +50,83 @@ impl<'a> PendingSend<'a> {
     }
 }
 
-impl Drop for PendingSend<'_> {
+impl Drop for PendingSend {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.0.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// An append that is written (and, in ASYNC mode, visible) but may still have to wait for its
+/// group commit. It counts against `pending_sends_max` until `finish` returns.
+#[must_use = "an append is only answered once `finish` says how durable it is"]
+pub struct PendingAppend {
+    pending: PendingSend,
+    written: Written,
+    wait_flush: bool,
+}
+
+impl std::fmt::Debug for PendingAppend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingAppend")
+            .field(
+                "first_commit_log_offset",
+                &self.written.first_commit_log_offset,
+            )
+            .field("end", &self.written.end)
+            .field("wait_flush", &self.wait_flush)
+            .finish()
+    }
+}
+
+impl PendingAppend {
+    /// Waits for the group commit when the append asked for one, and says how it went.
+    pub async fn finish(self) -> AppendResult {
+        let flush = if self.wait_flush {
+            self.pending.0.wait_flushed(self.written.end).await
+        } else {
+            FlushOutcome::NotWaited
+        };
+        AppendResult {
+            queue_offset: self.written.first_queue_offset,
+            commit_log_offset: self.written.first_commit_log_offset,
+            store_timestamp_ms: self.written.store_timestamp_ms,
+            flush,
+        }
     }
 }
 
 impl Store {
     /// Appends a batch of records to one queue, all or nothing; see the module doc.
     pub async fn append(&self, batch: AppendBatch<'_>) -> Result<AppendResult, StoreError> {
-        let inner = self.inner();
-        let _pending = PendingSend::enter(&inner.pending, inner.config.pending_sends_max)?;
+        Ok(self.append_begin(batch)?.finish().await)
+    }
+
+    /// The synchronous part of `append`: checks, writes and (ASYNC) dispatches the batch
+    /// without waiting. Appends begun one after another are stored in that order, so a
+    /// connection that begins its sends in arrival order keeps them in order.
+    pub fn append_begin(&self, batch: AppendBatch<'_>) -> Result<PendingAppend, StoreError> {
+        let inner = self.inner_arc();
+        let pending = PendingSend::enter(inner.clone(), inner.config.pending_sends_max)?;
         validate_topic(batch.topic)?;
         check_batch(&batch, inner.record_len_max())?;
         inner.check_writable()?;
         let written = inner.write_batch(&batch)?;
-        let flush = match inner.config.flush_mode {
+        let wait_flush = match inner.config.flush_mode {
             FlushMode::Async => {
                 // The batch is stored; a failed dispatch is logged and retried by the service.
                 let _ = inner.dispatch_to(inner.commit_log.written(), false);
-                FlushOutcome::NotWaited
+                false
             }
-            FlushMode::Sync if batch.wait_store_msg_ok => inner.wait_flushed(written.end).await,
+            FlushMode::Sync if batch.wait_store_msg_ok => true,
             FlushMode::Sync => {
                 inner.flush_control.request();
-                FlushOutcome::NotWaited
+                false
             }
         };
-        Ok(AppendResult {
-            queue_offset: written.first_queue_offset,
-            commit_log_offset: written.first_commit_log_offset,
-            store_timestamp_ms: written.store_timestamp_ms,
-            flush,
+        Ok(PendingAppend {
+            pending,
+            written,
+            wait_flush,
         })
     }
 }

@@ -286,6 +286,10 @@ impl Store {
         lock(&self.dir_lock).take();
     }
 
+    pub(crate) fn inner_arc(&self) -> Arc<Inner> {
+        self.inner.clone()
+    }
+
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }

@@ -50,6 +50,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ferrocket::limits::TOPIC_LEN_MAX;
 
+pub use append::PendingAppend;
 pub use config::{FlushMode, StoreConfig};
 pub use engine::Store;
 pub use error::StoreError;

@@ -18,6 +18,6 @@ pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest)
             return Reply::error(Status::InvalidParameter, e);
         }
     }
-    state.clients.heartbeat(ctx.peer, request);
+    state.clients.heartbeat(&ctx.channel, request);
     Reply::empty()
 }

@@ -29,7 +29,8 @@ use crate::broker::reply::Reply;
 use crate::broker::topics::TopicError;
 
 /// Runs the handler of `request`. `permit` is the connection's in-flight slot; a handler that
-/// parks (long polling) releases it while it waits.
+/// parks (long polling) releases it while it waits. Sends never come here: the connection's
+/// read loop begins them in arrival order (`send_message::begin`) and answers them itself.
 pub async fn dispatch(
     state: &Arc<BrokerState>,
     ctx: &ConnContext,
@@ -38,8 +39,6 @@ pub async fn dispatch(
 ) -> Reply {
     match request {
         AnyRequest::ApiVersions(r) => api_versions::handle(r),
-        AnyRequest::SendMessage(r) => send_message::handle(state, r).await,
-        AnyRequest::SendBatch(r) => send_batch::handle(state, r).await,
         AnyRequest::Pull(r) => pull::handle(state, ctx, r, permit).await,
         AnyRequest::QueryConsumerOffset(r) => query_consumer_offset::handle(state, r),
         AnyRequest::UpdateConsumerOffset(r) => update_consumer_offset::handle(state, r),

@@ -3,12 +3,11 @@
 use ferrocket::protocol::SendBatchRequest;
 
 use crate::broker::BrokerState;
-use crate::broker::handlers::send_message::{SendArgs, store_records};
-use crate::broker::reply::Reply;
+use crate::broker::handlers::send_message::{SendArgs, SendStage};
 
-/// Handles `SendBatch`.
-pub async fn handle(state: &BrokerState, request: SendBatchRequest) -> Reply {
-    let batch = SendArgs {
+/// Begins a `SendBatch`: checks it and writes it to the store without waiting.
+pub fn begin(state: &BrokerState, request: &SendBatchRequest) -> SendStage {
+    let args = SendArgs {
         producer_group: &request.producer_group,
         topic: &request.topic,
         queue_id: request.queue_id,
@@ -17,5 +16,5 @@ pub async fn handle(state: &BrokerState, request: SendBatchRequest) -> Reply {
         records: &request.records,
         record_count: request.record_count,
     };
-    store_records(state, batch).await
+    crate::broker::handlers::send_message::begin(state, &args)
 }

@@ -10,11 +10,11 @@ use crate::broker::handlers::{topic_error_reply, valid_group};
 use crate::broker::names;
 use crate::broker::reply::Reply;
 use crate::config::BrokerRole;
-use crate::store::{AppendBatch, FlushOutcome, StoreError};
+use crate::store::{AppendBatch, FlushOutcome, PendingAppend, StoreError};
 
-/// Handles `SendMessage`.
-pub async fn handle(state: &BrokerState, request: SendMessageRequest) -> Reply {
-    let batch = SendArgs {
+/// Begins a `SendMessage`: checks it and writes it to the store without waiting.
+pub fn begin_single(state: &BrokerState, request: &SendMessageRequest) -> SendStage {
+    let args = SendArgs {
         producer_group: &request.producer_group,
         topic: &request.topic,
         queue_id: request.queue_id,
@@ -23,7 +23,22 @@ pub async fn handle(state: &BrokerState, request: SendMessageRequest) -> Reply {
         records: &request.record,
         record_count: 1,
     };
-    store_records(state, batch).await
+    begin(state, &args)
+}
+
+/// A send after its synchronous part: answered already, or written and maybe waiting for its
+/// flush.
+#[derive(Debug)]
+pub enum SendStage {
+    /// Refused before anything was written.
+    Refused(Reply),
+    /// Written to the store.
+    Written {
+        /// The store's handle on the append.
+        pending: PendingAppend,
+        /// Queue the records went to.
+        queue_id: u32,
+    },
 }
 
 /// The fields of a single or batch send.
@@ -45,10 +60,10 @@ pub struct SendArgs<'a> {
     pub record_count: u32,
 }
 
-/// Validates and stores the records of a send.
-pub async fn store_records(state: &BrokerState, args: SendArgs<'_>) -> Reply {
-    if let Err(reply) = check_send(state, &args) {
-        return reply;
+/// Validates the records of a send and writes them to the store, in the caller's order.
+pub fn begin(state: &BrokerState, args: &SendArgs<'_>) -> SendStage {
+    if let Err(reply) = check_send(state, args) {
+        return SendStage::Refused(reply);
     }
     let batch = AppendBatch {
         topic: args.topic,
@@ -57,28 +72,39 @@ pub async fn store_records(state: &BrokerState, args: SendArgs<'_>) -> Reply {
         record_count: args.record_count,
         wait_store_msg_ok: args.wait_store_msg_ok,
     };
-    match state.store.append(batch).await {
-        Ok(appended) => {
-            let body = SendResponse {
-                queue_id: args.queue_id,
-                queue_offset: appended.queue_offset,
-                commit_log_offset: appended.commit_log_offset,
-                store_timestamp_ms: appended.store_timestamp_ms,
-                store_host: state.advertised,
-            };
-            match appended.flush {
-                FlushOutcome::Timeout => Reply::with_status(
-                    Status::FlushDiskTimeout,
-                    format!(
-                        "stored, but the disk flush did not finish within {} ms",
-                        state.config.sync_flush_timeout_ms
-                    ),
-                    body,
-                ),
-                _ => Reply::ok(body),
-            }
-        }
-        Err(e) => store_error_reply(&e),
+    match state.store.append_begin(batch) {
+        Ok(pending) => SendStage::Written {
+            pending,
+            queue_id: args.queue_id,
+        },
+        Err(e) => SendStage::Refused(store_error_reply(&e)),
+    }
+}
+
+/// Waits for a written send's flush (when asked for) and answers with RocketMQ's send status.
+pub async fn finish(state: &BrokerState, stage: SendStage) -> Reply {
+    let (pending, queue_id) = match stage {
+        SendStage::Refused(reply) => return reply,
+        SendStage::Written { pending, queue_id } => (pending, queue_id),
+    };
+    let appended = pending.finish().await;
+    let body = SendResponse {
+        queue_id,
+        queue_offset: appended.queue_offset,
+        commit_log_offset: appended.commit_log_offset,
+        store_timestamp_ms: appended.store_timestamp_ms,
+        store_host: state.advertised,
+    };
+    match appended.flush {
+        FlushOutcome::Timeout => Reply::with_status(
+            Status::FlushDiskTimeout,
+            format!(
+                "stored, but the disk flush did not finish within {} ms",
+                state.config.sync_flush_timeout_ms
+            ),
+            body,
+        ),
+        _ => Reply::ok(body),
     }
 }
 
