@@ -5,4 +5,6 @@ mod bad_input;
 mod long_poll;
 mod produce_consume;
 mod restart;
+mod retention;
+mod tidy;
 mod util;
