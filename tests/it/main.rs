@@ -2,8 +2,10 @@
 //! `127.0.0.1:0`) through the real protocol.
 
 mod bad_input;
+mod broker_status;
 mod long_poll;
 mod produce_consume;
+mod pull_consumer;
 mod restart;
 mod retention;
 mod tidy;
