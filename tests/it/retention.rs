@@ -62,12 +62,11 @@ async fn full_store_refuses_then_recovers() {
     // Still refused until retention frees space: the refusal is a state, not a one-off.
     let (head, _) = conn.call(&send(10)).await;
     assert_eq!(head.status, Status::StoreFull);
-    let report = broker
-        .handle()
-        .state()
-        .store
-        .run_retention(now_ms())
-        .expect("retention round");
+    // Retention only deletes flushed segments; under load the 100 ms async flush may not have
+    // covered the oldest segment yet, so flush first as the periodic service would have.
+    let store = &broker.handle().state().store;
+    store.flush().expect("flush");
+    let report = store.run_retention(now_ms()).expect("retention round");
     assert!(
         !report.deleted_forced.is_empty(),
         "the oldest segments were deleted: {report:?}"
