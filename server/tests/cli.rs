@@ -3,8 +3,10 @@
 //! `consume` and `bench` commands. Checks outputs, `--json` shapes and exit codes (0 ok,
 //! 1 runtime error, 2 usage error).
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,25 +30,7 @@ impl Server {
         let dir = std::env::temp_dir().join(format!("ferrocket-cli-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
-            .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&dir)
-            .args(["--set", "segment_size=16777216"])
-            .env("FERROCKET_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ferrocket standalone");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("ferrocket listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, addr) = common::spawn_standalone(&dir, &["--set", "segment_size=16777216"]);
         Server { child, addr, dir }
     }
 
