@@ -3,6 +3,8 @@
 
 mod bad_input;
 mod broker_status;
+mod compression;
+mod filters;
 mod long_poll;
 mod produce_consume;
 mod pull_consumer;

@@ -62,6 +62,9 @@ async fn full_store_refuses_then_recovers() {
     // Still refused until retention frees space: the refusal is a state, not a one-off.
     let (head, _) = conn.call(&send(10)).await;
     assert_eq!(head.status, Status::StoreFull);
+    // Retention deletes only flushed segments; the async flusher may not have run since the
+    // last send (it runs every 100 ms here), so flush first rather than race it.
+    broker.handle().state().store.flush().expect("flush");
     let report = broker
         .handle()
         .state()

@@ -55,6 +55,7 @@ pub use config::{FlushMode, StoreConfig};
 pub use engine::Store;
 pub use error::StoreError;
 pub use mmap::MmapStorage;
+pub use read::RecordFilter;
 pub use segment::{DiskUsage, Segment, Storage};
 pub use sim::SimStorage;
 
