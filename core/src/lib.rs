@@ -17,4 +17,7 @@ pub use client::{
     Admin, ClientConfig, ClientError, ConsumeFrom, MessageQueue, Producer, PullConsumer, Selector,
     SendBatchResult, SendResult, SendStatus,
 };
+pub use client::{
+    LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult,
+};
 pub use message::{Message, MessageExt, MessageId};

@@ -11,4 +11,5 @@ mod pull_consumer;
 mod restart;
 mod retention;
 mod tidy;
+mod transactions;
 mod util;

@@ -37,6 +37,7 @@ pub mod selector;
 pub(crate) mod send;
 pub mod shutdown;
 pub mod subscription;
+pub mod transaction;
 pub mod validate;
 
 #[cfg(test)]
@@ -52,3 +53,6 @@ pub use producer::{Producer, ProducerBuilder, SendBatchResult, SendResult, SendS
 pub use pull_consumer::{PullConsumer, PullConsumerBuilder};
 pub use route::{MessageQueue, NameServers, TopicRouteInfo};
 pub use subscription::Selector;
+pub use transaction::{
+    LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult,
+};

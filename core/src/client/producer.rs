@@ -107,7 +107,7 @@ pub struct SendBatchResult {
 /// A message producer; see the module doc.
 #[derive(Debug)]
 pub struct Producer {
-    core: Arc<ProducerCore>,
+    pub(crate) core: Arc<ProducerCore>,
     state: AtomicU8,
     async_permits: Arc<Semaphore>,
     tasks: Tasks,

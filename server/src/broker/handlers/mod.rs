@@ -4,6 +4,7 @@ pub mod api_versions;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
+pub mod end_transaction;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
@@ -52,6 +53,7 @@ pub async fn dispatch(
         AnyRequest::ListTopics(r) => list_topics::handle(state, r),
         AnyRequest::QueryRoute(r) => query_route::handle(state, r),
         AnyRequest::Heartbeat(r) => heartbeat::handle(state, ctx, r),
+        AnyRequest::EndTransaction(r) => end_transaction::handle(state, r).await,
         other => Reply::error(
             Status::UnsupportedApi,
             format!(
