@@ -6,6 +6,7 @@ mod broker_status;
 mod compression;
 mod filters;
 mod long_poll;
+mod message_query;
 mod produce_consume;
 mod pull_consumer;
 mod restart;

@@ -21,6 +21,7 @@
 //! is taken while one of these is held.
 
 pub mod admin;
+pub mod admin_message;
 pub mod compression;
 pub mod config;
 pub mod connection;

@@ -11,10 +11,12 @@ pub mod heartbeat;
 pub mod list_topics;
 pub mod pull;
 pub mod query_consumer_offset;
+pub mod query_message;
 pub mod query_route;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
+pub mod track_message;
 pub mod update_consumer_offset;
 pub mod update_topic;
 
@@ -54,6 +56,8 @@ pub async fn dispatch(
         AnyRequest::QueryRoute(r) => query_route::handle(state, r),
         AnyRequest::Heartbeat(r) => heartbeat::handle(state, ctx, r),
         AnyRequest::EndTransaction(r) => end_transaction::handle(state, r).await,
+        AnyRequest::QueryMessage(r) => query_message::handle(state, r),
+        AnyRequest::TrackMessage(r) => track_message::handle(state, r),
         other => Reply::error(
             Status::UnsupportedApi,
             format!(
