@@ -276,3 +276,36 @@ async fn deeply_nested_expression_is_refused() {
     consumer.shutdown().await;
     broker.shutdown().await;
 }
+
+/// A pull whose records all fail the SQL condition answers `NO_MATCHED_MESSAGE` with the next
+/// offset past every record it scanned; one that matches some carries only those.
+#[tokio::test]
+async fn sql_pull_skips_non_matching_records() {
+    let broker = TestBroker::start().await;
+    let all = samples(40);
+    setup(&broker, "SqlErrors", &all).await;
+    let mut conn = RawConn::connect(broker.addr()).await;
+    let none = conn.call_ok(&sql_pull("a > 100")).await;
+    assert_eq!(
+        none.pull_status,
+        ferrocket::protocol::PullStatus::NoMatchedMessage
+    );
+    assert_eq!(none.next_begin_offset, none.max_offset);
+    assert!(none.max_offset > 0);
+    let mut matched = Vec::new();
+    for queue_id in 0..2 {
+        let mut pull = sql_pull("a = 4 OR a = 3");
+        pull.queue_id = queue_id;
+        let some = conn.call_ok(&pull).await;
+        matched
+            .extend(ferrocket::protocol::record::decode_records(&some.records).expect("records"));
+    }
+    let want = all.iter().filter(|s| matches!(s.a, Some(3 | 4))).count();
+    assert_eq!(matched.len(), want);
+    assert!(
+        matched
+            .iter()
+            .all(|m| matches!(m.property("a"), Some("3" | "4")))
+    );
+    broker.shutdown().await;
+}
