@@ -4,6 +4,7 @@
 mod bad_input;
 mod broker_status;
 mod compression;
+mod delivery_time;
 mod filters;
 mod long_poll;
 mod message_query;

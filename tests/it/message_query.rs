@@ -60,6 +60,15 @@ async fn check_queries(broker: &TestBroker, topic: &str, sent: &[SendResult]) {
         .await
         .expect("query with max");
     assert_eq!(two.len(), 2, "max_results is respected");
+    let future = TimeRange {
+        begin_ms: ferrocket_tests::now_ms() + 3_600_000,
+        end_ms: 0,
+    };
+    let later = admin
+        .query_message_by_key(&addr, topic, "order-7", future, 0)
+        .await
+        .expect("query a time range");
+    assert!(later.is_empty(), "the time range is applied");
     let none = admin
         .query_message_by_key(&addr, topic, "order-999", TimeRange::default(), 0)
         .await
