@@ -66,3 +66,38 @@ async fn index_rolls_and_survives_reopen_and_crash() {
     check(&store, &offsets);
     store.shutdown().unwrap();
 }
+
+/// Index files whose records were all deleted by retention go with their segments; the
+/// newest file stays and lookups of surviving records still work.
+#[tokio::test]
+async fn retention_removes_index_files_with_their_segments() {
+    let dir = TempDir::new("index-retention");
+    let now = crate::store::now_ms();
+    let mut config = config(dir.path());
+    config.index_entry_count = 40;
+    config.file_reserved_ms = 1;
+    config.disk_capacity_bytes = Some(super::SEG * 4);
+    config.retention_check_interval_ms = u64::MAX;
+    let store = Store::open(config).unwrap();
+    let mut offsets = Vec::new();
+    let mut seed = 0;
+    while store.commit_log_max_offset() <= 3 * super::SEG {
+        let r = record("indexed", None, 50_000, seed);
+        offsets.push(append(&store, "indexed", 0, &[r]).await.commit_log_offset);
+        seed += 1;
+    }
+    let before = fs::read_dir(dir.path().join("index")).unwrap().count();
+    store.flush().unwrap();
+    let report = store.run_retention(now + 3_600_000).unwrap();
+    assert!(
+        !report.deleted_expired.is_empty() || !report.deleted_forced.is_empty(),
+        "{report:?}"
+    );
+    let after = fs::read_dir(dir.path().join("index")).unwrap().count();
+    assert!(after < before, "index files {before} -> {after}");
+    let min = store.commit_log_min_offset();
+    let last = offsets.len() as u64 - 1;
+    assert!(lookup_key(&store, last).contains(&offsets[last as usize]));
+    assert!(offsets[last as usize] >= min);
+    store.shutdown().unwrap();
+}
