@@ -14,7 +14,10 @@ pub mod message;
 pub mod protocol;
 
 pub use client::{
-    Admin, ClientConfig, ClientError, ConsumeFrom, MessageQueue, Producer, PullConsumer,
+    Admin, ClientConfig, ClientError, ConsumeFrom, MessageQueue, Producer, PullConsumer, Selector,
     SendBatchResult, SendResult, SendStatus,
+};
+pub use client::{
+    LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult,
 };
 pub use message::{Message, MessageExt, MessageId};

@@ -163,6 +163,44 @@ pub const POLL_BATCH_COUNT_MAX: usize = 1024;
 pub const CLIENT_IN_FLIGHT_MAX: usize = 1024;
 
 // ---------------------------------------------------------------------------------------------
+// Message features: SQL92 filters, compression, delivery time, index and queries, transactions
+// ---------------------------------------------------------------------------------------------
+
+/// Nesting depth of a SQL92 filter expression (parentheses and `NOT`s): the parser and the
+/// evaluator recurse once per level, so this bounds their stack whatever the input.
+pub const SQL_EXPRESSION_DEPTH_MAX: usize = 64;
+/// Bodies of at least this many bytes are compressed by the producer (RocketMQ's
+/// `compressMsgBodyOverHowmuch`); single sends only, never batches.
+pub const COMPRESS_BODY_OVER_BYTES_DEFAULT: usize = 4 * 1024;
+/// How far ahead a delivery time may be by default, in milliseconds (RocketMQ's
+/// `timerMaxDelaySec`, 3 days); the producer checks it before sending.
+pub const TIMER_MAX_DELAY_MS_DEFAULT: u64 = 3 * 24 * 3600 * 1000;
+/// Records one `QueryMessage` answer carries at most.
+pub const QUERY_MESSAGE_COUNT_MAX: u32 = 1024;
+/// Records a `QueryMessage` by key answers when the request asks for 0 (RocketMQ's
+/// `defaultQueryMaxNum`).
+pub const QUERY_MESSAGE_COUNT_DEFAULT: u32 = 32;
+/// Bytes of the records one `QueryMessage` answer carries (the first record is always whole).
+pub const QUERY_MESSAGE_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// Bytes of a query key (`--key`, or a unique message id in hex).
+pub const QUERY_KEY_LEN_MAX: usize = 1024;
+/// Consumer groups one `TrackMessage` answer lists.
+pub const TRACK_GROUP_COUNT_MAX: usize = 1024;
+/// Hash slots of one index file by default.
+pub const INDEX_SLOT_COUNT_DEFAULT: u32 = 1_000_000;
+/// Entries of one index file by default (then a new file is started).
+pub const INDEX_ENTRY_COUNT_DEFAULT: u32 = 4_000_000;
+/// Age of a half message before its first check-back, in ms (RocketMQ's `transactionTimeOut`).
+pub const TRANSACTION_TIMEOUT_MS_DEFAULT: u64 = 6000;
+/// Period between check-backs of one half message, in ms (`transactionCheckInterval`).
+pub const TRANSACTION_CHECK_INTERVAL_MS_DEFAULT: u64 = 30_000;
+/// Check-backs of one half message before it is discarded (`transactionCheckMax`).
+pub const TRANSACTION_CHECK_MAX_DEFAULT: u32 = 15;
+/// Check requests a transaction producer queues before it drops new ones
+/// (`checkRequestHoldMax`).
+pub const TRANSACTION_CHECK_QUEUE_MAX: usize = 2000;
+
+// ---------------------------------------------------------------------------------------------
 // How the limits relate
 // ---------------------------------------------------------------------------------------------
 
@@ -173,6 +211,9 @@ const _: () = assert!(TAGS_LEN_MAX <= u16::MAX as usize);
 const _: () = assert!(PROPERTIES_LEN_MAX <= u16::MAX as usize);
 const _: () = assert!(ERROR_MESSAGE_LEN_MAX <= u16::MAX as usize);
 const _: () = assert!(EXPRESSION_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(QUERY_KEY_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(QUERY_MESSAGE_COUNT_DEFAULT <= QUERY_MESSAGE_COUNT_MAX);
+const _: () = assert!(COMPRESS_BODY_OVER_BYTES_DEFAULT <= BODY_LEN_MAX);
 // A record holds a maximal body plus maximal metadata.
 const _: () = assert!(
     BODY_LEN_MAX + TOPIC_LEN_MAX + TAGS_LEN_MAX + KEYS_LEN_MAX + PROPERTIES_LEN_MAX + 256

@@ -12,9 +12,11 @@ use ferrocket::limits::{
     CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT, DELETE_HOUR_DEFAULT, DISK_USAGE_CLEAN_PERCENT_DEFAULT,
     DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT, DISK_USAGE_REFUSE_PERCENT_DEFAULT,
     FILE_RESERVED_HOURS_DEFAULT, FLUSH_INTERVAL_MS_DEFAULT, FRAME_READ_TIMEOUT_MS_DEFAULT,
-    OFFSET_FLUSH_INTERVAL_MS_DEFAULT, QUEUE_COUNT_MAX, RETENTION_CHECK_INTERVAL_MS_DEFAULT,
-    SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX, SEGMENT_SIZE_MIN, STORE_PENDING_SENDS_MAX_DEFAULT,
-    SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
+    INDEX_ENTRY_COUNT_DEFAULT, INDEX_SLOT_COUNT_DEFAULT, OFFSET_FLUSH_INTERVAL_MS_DEFAULT,
+    QUEUE_COUNT_MAX, RETENTION_CHECK_INTERVAL_MS_DEFAULT, SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX,
+    SEGMENT_SIZE_MIN, STORE_PENDING_SENDS_MAX_DEFAULT, SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
+    TRANSACTION_CHECK_INTERVAL_MS_DEFAULT, TRANSACTION_CHECK_MAX_DEFAULT,
+    TRANSACTION_TIMEOUT_MS_DEFAULT,
 };
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +106,16 @@ pub struct BrokerConfig {
     pub pending_sends_max: usize,
     /// How often consumer offsets are saved.
     pub offset_flush_interval_ms: u64,
+    /// Age of a half message before its first check-back (RocketMQ's `transactionTimeOut`).
+    pub transaction_timeout_ms: u64,
+    /// Time between check-backs of one half message (`transactionCheckInterval`).
+    pub transaction_check_interval_ms: u64,
+    /// Check-backs before a half message is discarded to `TRANS_CHECK_MAX_TIME_TOPIC`.
+    pub transaction_check_max: u32,
+    /// Hash slots of one message-index file.
+    pub index_slot_count: u32,
+    /// Entries of one message-index file (24 bytes each; then a new file is started).
+    pub index_entry_count: u32,
 }
 
 impl Default for BrokerConfig {
@@ -135,6 +147,11 @@ impl Default for BrokerConfig {
             idle_timeout_ms: CONNECTION_IDLE_TIMEOUT_MS_DEFAULT,
             pending_sends_max: STORE_PENDING_SENDS_MAX_DEFAULT,
             offset_flush_interval_ms: OFFSET_FLUSH_INTERVAL_MS_DEFAULT,
+            transaction_timeout_ms: TRANSACTION_TIMEOUT_MS_DEFAULT,
+            transaction_check_interval_ms: TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
+            transaction_check_max: TRANSACTION_CHECK_MAX_DEFAULT,
+            index_slot_count: INDEX_SLOT_COUNT_DEFAULT,
+            index_entry_count: INDEX_ENTRY_COUNT_DEFAULT,
         }
     }
 }
@@ -281,6 +298,8 @@ impl BrokerConfig {
         store.retention_check_interval_ms = self.retention_check_interval_ms;
         store.pending_sends_max = self.pending_sends_max;
         store.store_host = store_host;
+        store.index_slot_count = self.index_slot_count;
+        store.index_entry_count = self.index_entry_count;
         store
     }
 }

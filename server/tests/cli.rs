@@ -340,3 +340,51 @@ fn usage_and_runtime_errors() {
         assert!(failed.elapsed < Duration::from_secs(10), "{failed:?}");
     }
 }
+
+/// `consume --sql` prints only the matching messages, a bad condition fails with its position,
+/// `admin message query --key/--id` finds a message and `admin message track --id` lists the
+/// group that consumed it.
+#[test]
+fn sql_consume_query_and_track() {
+    let server = Server::start();
+    server
+        .run_with_stdin("produce -t Feat --keys order-1 --property a=7", "seven\n")
+        .ok();
+    let sent = server
+        .run_with_stdin("produce -t Feat --keys order-2 --property a=2", "two\n")
+        .ok();
+    let msg_id = sent.lines()[0]
+        .split(' ')
+        .find_map(|kv| kv.strip_prefix("msg_id="))
+        .expect("msg_id")
+        .to_owned();
+    let read = server
+        .run("consume -t Feat --group S1 --from-beginning --sql a>5 --max 1 --timeout-ms 20000")
+        .ok();
+    let bodies: Vec<&str> = read.lines().iter().map(|l| field(l, "body")).collect();
+    assert_eq!(bodies, ["seven"], "{read:?}");
+    let bad = server.run("consume -t Feat --sql a> --max 1 --timeout-ms 500");
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("at position 3"), "{bad:?}");
+    let by_key = server.run("admin message query -t Feat --key order-2").ok();
+    assert_eq!(field(by_key.lines()[0], "body"), "two", "{by_key:?}");
+    let offset_id = field(by_key.lines()[0], "offset_msg_id").to_owned();
+    for id in [&msg_id, &offset_id] {
+        let by_id = server.run(&format!("admin message query --id {id}")).ok();
+        assert_eq!(field(by_id.lines()[0], "body"), "two", "{by_id:?}");
+    }
+    server
+        .run("consume -t Feat --group T1 --from-beginning --max 2 --timeout-ms 20000")
+        .ok();
+    let track = server
+        .run(&format!("admin message track --id {msg_id}"))
+        .ok();
+    let group = track
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("group=T1"));
+    assert!(
+        group.is_some_and(|l| l.contains(" state=CONSUMED ")),
+        "{track:?}"
+    );
+}

@@ -3,10 +3,15 @@
 
 mod bad_input;
 mod broker_status;
+mod compression;
+mod delivery_time;
+mod filters;
 mod long_poll;
+mod message_query;
 mod produce_consume;
 mod pull_consumer;
 mod restart;
 mod retention;
 mod tidy;
+mod transactions;
 mod util;

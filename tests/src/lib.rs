@@ -62,6 +62,8 @@ pub fn test_config(data_dir: &Path) -> BrokerConfig {
         consume_queue_entries_per_file: 10_000,
         flush_interval_ms: 100,
         offset_flush_interval_ms: 200,
+        index_slot_count: 4096,
+        index_entry_count: 16_384,
         ..BrokerConfig::default()
     }
 }

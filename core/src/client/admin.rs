@@ -48,7 +48,7 @@ impl Admin {
         Ok(Admin::new(config))
     }
 
-    async fn call<R: Request>(
+    pub(crate) async fn call<R: Request>(
         &self,
         broker_addr: &str,
         request: &R,

@@ -136,7 +136,7 @@ impl ClientInstance {
         lock(&self.groups).consumers.remove(group);
     }
 
-    fn heartbeat_request(&self) -> Option<HeartbeatRequest> {
+    pub(crate) fn heartbeat_request(&self) -> Option<HeartbeatRequest> {
         let groups = lock(&self.groups);
         if groups.producers.is_empty() && groups.consumers.is_empty() {
             return None;
@@ -160,7 +160,11 @@ impl ClientInstance {
         }
     }
 
-    async fn heartbeat(&self, addr: &str, request: &HeartbeatRequest) -> Result<(), ClientError> {
+    pub(crate) async fn heartbeat(
+        &self,
+        addr: &str,
+        request: &HeartbeatRequest,
+    ) -> Result<(), ClientError> {
         let conn = self.pool.get(addr).await?;
         conn.call(request, self.config.request_timeout).await?;
         Ok(())

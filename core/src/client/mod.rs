@@ -21,6 +21,8 @@
 //! is taken while one of these is held.
 
 pub mod admin;
+pub mod admin_message;
+pub mod compression;
 pub mod config;
 pub mod connection;
 pub mod error;
@@ -35,6 +37,8 @@ pub mod route;
 pub mod selector;
 pub(crate) mod send;
 pub mod shutdown;
+pub mod subscription;
+pub mod transaction;
 pub mod validate;
 
 #[cfg(test)]
@@ -49,3 +53,7 @@ pub use pool::ConnectionPool;
 pub use producer::{Producer, ProducerBuilder, SendBatchResult, SendResult, SendStatus};
 pub use pull_consumer::{PullConsumer, PullConsumerBuilder};
 pub use route::{MessageQueue, NameServers, TopicRouteInfo};
+pub use subscription::Selector;
+pub use transaction::{
+    LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult,
+};

@@ -40,13 +40,14 @@ use crate::client::instance::ClientInstance;
 use crate::client::queue_state::QueueState;
 use crate::client::route::MessageQueue;
 use crate::client::shutdown::{Tasks, lock};
+use crate::client::subscription::Selector;
 use crate::client::validate::validate_topic;
 use crate::limits::{
     AUTO_COMMIT_INTERVAL_MS_DEFAULT, LONG_POLL_MS_DEFAULT, POLL_BATCH_COUNT_MAX,
     PULL_BATCH_COUNT_DEFAULT,
 };
 use crate::message::MessageExt;
-use crate::protocol::{ConsumeType, ConsumerData, MessageModel};
+use crate::protocol::{ConsumeType, ConsumerData, ExpressionType, MessageModel};
 
 use assign::{Mode, TagFilter};
 pub use builder::PullConsumerBuilder;
@@ -250,15 +251,31 @@ impl PullConsumer {
         }
     }
 
-    /// Subscribes to `topic` with a tag expression (`*` or `TagA || TagB`): every read queue
-    /// of the topic is assigned (now if started, else at `start`).
-    pub async fn subscribe(&self, topic: &str, expression: &str) -> Result<(), ClientError> {
+    /// Subscribes to `topic` with a tag expression (`*` or `TagA || TagB`, what a `&str`
+    /// converts to) or a `Selector::Sql` condition: every read queue of the topic is assigned
+    /// (now if started, else at `start`). A SQL92 condition is checked by the topic's brokers
+    /// at once; one they cannot parse is refused (`SUBSCRIPTION_PARSE_FAILED`, naming the
+    /// position) and the subscription is not kept.
+    pub async fn subscribe(
+        &self,
+        topic: &str,
+        selector: impl Into<Selector>,
+    ) -> Result<(), ClientError> {
         self.check_not_shut_down()?;
         validate_topic(topic)?;
-        let filter = TagFilter::parse(expression)?;
+        let filter = TagFilter::from_selector(&selector.into())?;
         let core = &self.core;
         core.set_mode(Mode::Subscribe)?;
-        lock(&core.filters).insert(topic.to_owned(), Arc::new(filter));
+        let is_sql = filter.expression_type == ExpressionType::Sql92;
+        let before = lock(&core.filters).insert(topic.to_owned(), Arc::new(filter));
+        if is_sql && let Err(e) = core.check_subscription(topic).await {
+            let mut filters = lock(&core.filters);
+            match before {
+                Some(before) => filters.insert(topic.to_owned(), before),
+                None => filters.remove(topic),
+            };
+            return Err(e);
+        }
         if core.is_running() {
             core.instance.set_consumer(core.consumer_data());
             core.reassign_subscriptions().await?;

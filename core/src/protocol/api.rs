@@ -95,6 +95,14 @@ api_keys! {
     QueryRoute = 30, "QueryRoute", 0;
     /// A client announces itself and its groups.
     Heartbeat = 31, "Heartbeat", 0;
+    /// Find stored messages by key, unique id, commit-log offset or queue offset.
+    QueryMessage = 60, "QueryMessage", 0;
+    /// Which consumer groups consumed one message.
+    TrackMessage = 61, "TrackMessage", 0;
+    /// A transaction producer commits, rolls back or defers a half message.
+    EndTransaction = 62, "EndTransaction", 0;
+    /// The broker asks a producer how a half message's local transaction ended.
+    CheckTransactionState = 63, "CheckTransactionState", 0;
 }
 
 /// The versions of one api key a peer speaks.

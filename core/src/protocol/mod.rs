@@ -9,9 +9,11 @@
 
 pub mod api;
 pub mod api_versions;
+pub mod check_transaction_state;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
+pub mod end_transaction;
 pub mod error;
 pub mod frame;
 pub mod get_max_offset;
@@ -21,12 +23,14 @@ pub mod list_topics;
 pub mod offset_common;
 pub mod pull;
 pub mod query_consumer_offset;
+pub mod query_message;
 pub mod query_route;
 pub mod record;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
 pub mod status;
+pub mod track_message;
 pub mod types;
 pub mod update_consumer_offset;
 pub mod update_topic;
@@ -39,9 +43,11 @@ use bytes::{Bytes, BytesMut};
 
 pub use api::{ApiKey, ApiVersionRange, Body, Request};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use check_transaction_state::CheckTransactionStateRequest;
 pub use create_topic::CreateTopicRequest;
 pub use delete_topic::DeleteTopicRequest;
 pub use describe_topic::{DescribeTopicRequest, DescribeTopicResponse, QueueStatus};
+pub use end_transaction::{EndTransactionRequest, TransactionResolution};
 pub use error::{DecodeError, EncodeError};
 pub use frame::{
     FrameHeader, FrameKind, FrameReader, RawFrame, ResponseHead, decode_frame, split_frame,
@@ -53,11 +59,13 @@ pub use list_topics::{ListTopicsRequest, ListTopicsResponse};
 pub use offset_common::OffsetResponse;
 pub use pull::{PullRequest, PullResponse};
 pub use query_consumer_offset::QueryConsumerOffsetRequest;
+pub use query_message::{QueryBy, QueryMessageRequest, QueryMessageResponse};
 pub use query_route::{BrokerData, QueryRouteRequest, QueueData, TopicRoute};
 pub use search_offset::SearchOffsetRequest;
 pub use send_batch::SendBatchRequest;
 pub use send_message::{SendMessageRequest, SendResponse};
 pub use status::Status;
+pub use track_message::{GroupTrack, TrackMessageRequest, TrackMessageResponse, TrackState};
 pub use types::{
     ConsumeFrom, ConsumeType, Empty, ExpressionType, MessageModel, PERM_READ, PERM_WRITE,
     PullStatus, Subscription, TopicConfig,
@@ -117,6 +125,10 @@ any_request! {
     ListTopics(ListTopicsRequest),
     QueryRoute(QueryRouteRequest),
     Heartbeat(HeartbeatRequest),
+    QueryMessage(QueryMessageRequest),
+    TrackMessage(TrackMessageRequest),
+    EndTransaction(EndTransactionRequest),
+    CheckTransactionState(CheckTransactionStateRequest),
 }
 
 /// Encodes a whole request frame.

@@ -70,6 +70,38 @@ impl ClientRegistry {
         ids
     }
 
+    /// The connections of the live clients of a producer group, by client id.
+    pub fn producer_channels(&self, group: &str) -> Vec<Arc<ClientChannel>> {
+        let clients = self.lock();
+        let mut found: Vec<(&String, &ClientInfo)> = clients
+            .iter()
+            .filter(|(_, c)| !c.channel.is_closed() && c.producer_groups.iter().any(|g| g == group))
+            .collect();
+        found.sort_by_key(|(id, _)| *id);
+        found.into_iter().map(|(_, c)| c.channel.clone()).collect()
+    }
+
+    /// The subscriptions of every live consumer group to `topic`, by group.
+    pub fn subscriptions_to(
+        &self,
+        topic: &str,
+    ) -> Vec<(String, ferrocket::protocol::Subscription)> {
+        let mut out: Vec<(String, ferrocket::protocol::Subscription)> = self
+            .lock()
+            .values()
+            .flat_map(|c| c.consumer_groups.iter())
+            .flat_map(|g| {
+                g.subscriptions
+                    .iter()
+                    .filter(|s| s.topic == topic)
+                    .map(|s| (g.group.clone(), s.clone()))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.dedup_by(|a, b| a.0 == b.0);
+        out
+    }
+
     /// Number of known clients.
     pub fn len(&self) -> usize {
         self.lock().len()

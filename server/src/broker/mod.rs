@@ -15,6 +15,7 @@ pub mod names;
 pub mod offsets;
 pub mod reply;
 pub mod topics;
+pub mod transaction;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::broker::clients::ClientRegistry;
 use crate::broker::offsets::ConsumerOffsets;
 use crate::broker::topics::TopicManager;
+use crate::broker::transaction::TransactionService;
 use crate::config::BrokerConfig;
 use crate::store::{Storage, Store, StoreError};
 
@@ -69,6 +71,8 @@ pub struct BrokerState {
     pub offsets: ConsumerOffsets,
     /// Clients known from heartbeats.
     pub clients: ClientRegistry,
+    /// Half messages and their check-backs.
+    pub transactions: TransactionService,
     shutdown: watch::Sender<bool>,
 }
 
@@ -137,11 +141,13 @@ impl Broker {
         );
         let accept = tokio::spawn(accept_loop(state.clone(), listener));
         let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
+        let transactions = tokio::spawn(transaction::run(state.clone()));
         Ok(BrokerHandle {
             local_addr,
             state,
             accept,
             housekeeping,
+            transactions,
         })
     }
 }
@@ -167,6 +173,8 @@ async fn open_state(
         config.auto_create_queue_count,
     )
     .map_err(BrokerError::Metadata)?;
+    let transactions =
+        TransactionService::open(&config_dir, &config).map_err(BrokerError::Metadata)?;
     let offsets = ConsumerOffsets::load(config_dir).map_err(BrokerError::Metadata)?;
     let (shutdown, _) = watch::channel(false);
     Ok(BrokerState {
@@ -176,6 +184,7 @@ async fn open_state(
         topics,
         offsets,
         clients: ClientRegistry::default(),
+        transactions,
         shutdown,
     })
 }
@@ -187,6 +196,7 @@ pub struct BrokerHandle {
     state: Arc<BrokerState>,
     accept: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
+    transactions: JoinHandle<()>,
 }
 
 impl BrokerHandle {
@@ -205,6 +215,8 @@ impl BrokerHandle {
         self.state.shutdown.send_replace(true);
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
+        let _ = self.transactions.await;
+        self.state.transactions.sync();
         if let Err(e) = self.state.offsets.persist() {
             tracing::error!(error = %e, "cannot save consumer offsets at shutdown");
         }
@@ -222,8 +234,10 @@ impl BrokerHandle {
         self.state.shutdown.send_replace(true);
         self.accept.abort();
         self.housekeeping.abort();
+        self.transactions.abort();
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
+        let _ = self.transactions.await;
         self.state.store.abandon();
     }
 }
@@ -273,5 +287,6 @@ async fn housekeeping_loop(state: Arc<BrokerState>) {
             tracing::error!(error = %e, "cannot save consumer offsets");
         }
         state.clients.expire();
+        state.transactions.sync();
     }
 }

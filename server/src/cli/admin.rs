@@ -12,6 +12,7 @@ use ferrocket::protocol::{DescribeTopicResponse, PERM_READ, PERM_WRITE, TopicCon
 use ferrocket::{Admin, ClientError};
 
 use crate::cli::client::{ClientArgs, perm_name, probe_route};
+use crate::cli::message;
 use crate::cli::output::{self, JsonObject, Table, json_array};
 
 /// Flags and subcommands of `ferrocket admin`.
@@ -39,6 +40,9 @@ pub enum AdminCommand {
     /// mqadmin topicList: print every topic name.
     #[command(name = "topicList")]
     TopicList,
+    /// Messages: query by key, id or queue offset; track which groups consumed one.
+    #[command(subcommand)]
+    Message(message::MessageCommand),
     /// mqadmin deleteTopic: delete a topic.
     #[command(name = "deleteTopic")]
     DeleteTopic {
@@ -204,6 +208,14 @@ async fn dispatch(admin: &Admin, args: &AdminArgs) -> Result<(), String> {
             output::block(&render_describe(&described, *json))
         }
         AdminCommand::UpdateTopic(mq) => mq_update_topic(admin, args, mq).await,
+        AdminCommand::Message(command) => {
+            let target = message::Target {
+                broker: args.broker.clone(),
+                namesrv: &args.client.namesrv,
+                first_namesrv: args.client.first_namesrv(),
+            };
+            message::run(admin, target, command).await
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::Args;
 use ferrocket::client::route::TopicRouteInfo;
-use ferrocket::{ConsumeFrom, MessageExt, PullConsumer};
+use ferrocket::{ConsumeFrom, MessageExt, PullConsumer, Selector};
 use tokio::time::Instant;
 
 use crate::cli::client::{ClientArgs, probe_route};
@@ -45,6 +45,10 @@ pub struct ConsumeArgs {
     /// Tag expression: `*` or `TagA || TagB`.
     #[arg(long, default_value = "*")]
     expression: String,
+    /// SQL92 condition over properties and `TAGS` instead of a tag expression, e.g.
+    /// `a > 5 AND region IN ('eu','us')`.
+    #[arg(long, value_name = "EXPR", conflicts_with = "expression")]
+    sql: Option<String>,
     /// Print each message's user properties too.
     #[arg(long)]
     print_properties: bool,
@@ -72,8 +76,12 @@ pub async fn run(args: ConsumeArgs) -> Result<(), String> {
         .consume_from(from)
         .build()
         .map_err(|e| e.to_string())?;
+    let selector = match &args.sql {
+        Some(sql) => Selector::Sql(sql.clone()),
+        None => Selector::Tag(args.expression.clone()),
+    };
     consumer
-        .subscribe(&args.topic, &args.expression)
+        .subscribe(&args.topic, selector)
         .await
         .map_err(|e| e.to_string())?;
     consumer.start().await.map_err(|e| e.to_string())?;

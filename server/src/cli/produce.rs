@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use crate::cli::client::{
     ClientArgs, generated_body, parse_property, parse_size, probe_route, status_name,
 };
+use crate::cli::message;
 use crate::cli::output;
 
 /// Lines read ahead of the sender.
@@ -57,6 +58,14 @@ pub struct ProduceArgs {
     /// Send every message to the queue chosen by this sharding key (keeps their order).
     #[arg(long, value_name = "KEY", conflicts_with = "batch")]
     orderly_key: Option<String>,
+    /// Deliver each message this long after it is sent (`1500ms`, `10s`, `5m`, `2h`, `1d`).
+    #[arg(long, value_name = "DURATION", value_parser = message::parse_duration,
+        conflicts_with_all = ["deliver_at", "batch"])]
+    deliver_after: Option<std::time::Duration>,
+    /// Deliver each message at this time: RFC 3339 in UTC (`2030-01-02T03:04:05Z`) or
+    /// milliseconds since the Unix epoch.
+    #[arg(long, value_name = "TIME", value_parser = message::parse_time, conflicts_with = "batch")]
+    deliver_at: Option<u64>,
     /// With stdin input: print only a summary at the end instead of one line per message.
     #[arg(long)]
     summary: bool,
@@ -135,6 +144,12 @@ fn message(args: &ProduceArgs, body: Bytes) -> Message {
     }
     for (k, v) in &args.properties {
         msg = msg.with_property(k.clone(), v.clone());
+    }
+    if let Some(delay) = args.deliver_after {
+        msg = msg.with_deliver_after(delay);
+    }
+    if let Some(at) = args.deliver_at {
+        msg = msg.with_deliver_at_ms(at);
     }
     msg
 }

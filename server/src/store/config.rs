@@ -11,8 +11,9 @@ use ferrocket::limits::{
     CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT, CONSUME_QUEUE_ENTRY_LEN, DELETE_HOUR_DEFAULT,
     DISK_USAGE_CLEAN_PERCENT_DEFAULT, DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT,
     DISK_USAGE_REFUSE_PERCENT_DEFAULT, FILE_RESERVED_HOURS_DEFAULT, FLUSH_INTERVAL_MS_DEFAULT,
-    RETENTION_CHECK_INTERVAL_MS_DEFAULT, SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX, SEGMENT_SIZE_MIN,
-    STORE_PENDING_SENDS_MAX_DEFAULT, SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
+    INDEX_ENTRY_COUNT_DEFAULT, INDEX_SLOT_COUNT_DEFAULT, RETENTION_CHECK_INTERVAL_MS_DEFAULT,
+    SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX, SEGMENT_SIZE_MIN, STORE_PENDING_SENDS_MAX_DEFAULT,
+    SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
 };
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +71,10 @@ pub struct StoreConfig {
     pub pending_sends_max: usize,
     /// Address written into every record's `store_host`.
     pub store_host: SocketAddr,
+    /// Hash slots of one index file.
+    pub index_slot_count: u32,
+    /// Entries of one index file (then a new file is started).
+    pub index_entry_count: u32,
 }
 
 impl StoreConfig {
@@ -91,6 +96,8 @@ impl StoreConfig {
             retention_check_interval_ms: RETENTION_CHECK_INTERVAL_MS_DEFAULT,
             pending_sends_max: STORE_PENDING_SENDS_MAX_DEFAULT,
             store_host: ferrocket::message::unspecified_addr(),
+            index_slot_count: INDEX_SLOT_COUNT_DEFAULT,
+            index_entry_count: INDEX_ENTRY_COUNT_DEFAULT,
         }
     }
 
@@ -134,6 +141,9 @@ impl StoreConfig {
         self.validate_usage()?;
         if self.pending_sends_max == 0 {
             return bad("pending_sends_max is 0".into());
+        }
+        if self.index_slot_count == 0 || self.index_entry_count == 0 {
+            return bad("index_slot_count and index_entry_count must be > 0".into());
         }
         Ok(())
     }

@@ -108,6 +108,9 @@ impl Inner {
             tag_hash: tag_hash(view.tags),
         };
         let written = queue.put(view.queue_offset(), entry, repair)?;
+        if pos >= self.index.indexed_end() {
+            self.index.add(&view, pos)?;
+        }
         if written && queue.mark_notify() {
             woken.push(queue);
         }

@@ -32,6 +32,8 @@ mod dispatch;
 mod engine;
 mod error;
 mod flush;
+mod index;
+mod index_file;
 #[allow(unsafe_code)]
 mod mmap;
 mod queue_recovery;
@@ -54,7 +56,9 @@ pub use append::PendingAppend;
 pub use config::{FlushMode, StoreConfig};
 pub use engine::Store;
 pub use error::StoreError;
+pub use index::{topic_key_hash, unique_key_hash};
 pub use mmap::MmapStorage;
+pub use read::RecordFilter;
 pub use segment::{DiskUsage, Segment, Storage};
 pub use sim::SimStorage;
 

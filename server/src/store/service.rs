@@ -98,6 +98,7 @@ impl Inner {
         let mut last = lock(&self.checkpoint_lock);
         let safe = self.dispatched().min(self.commit_log.flushed());
         self.queues.flush_all()?;
+        self.index.flush()?;
         let flushed = self.commit_log.flushed();
         let unchanged =
             last.is_some_and(|c| c.consume_queue_safe == safe && c.commit_log_flushed == flushed);

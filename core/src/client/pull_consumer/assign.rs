@@ -13,15 +13,18 @@ use crate::client::error::ClientError;
 use crate::client::queue_state::QueueState;
 use crate::client::route::{MessageQueue, TopicRouteInfo};
 use crate::client::shutdown::lock;
+use crate::client::subscription::Selector;
 use crate::limits::EXPRESSION_LEN_MAX;
 use crate::message::MessageExt;
 use crate::protocol::{ExpressionType, Subscription};
 
-/// A tag subscription: `*` (every message) or `TagA || TagB`.
+/// A subscription: `*` (every message), `TagA || TagB`, or a SQL92 condition (which the
+/// broker evaluates; the client keeps every message it sends).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TagFilter {
     pub(crate) expression: String,
-    /// `None` for `*`.
+    pub(crate) expression_type: ExpressionType,
+    /// `None` for `*` and for SQL92.
     tags: Option<HashSet<String>>,
 }
 
@@ -29,7 +32,28 @@ impl TagFilter {
     pub(crate) fn all() -> TagFilter {
         TagFilter {
             expression: "*".into(),
+            expression_type: ExpressionType::Tag,
             tags: None,
+        }
+    }
+
+    /// A filter for `selector`.
+    pub(crate) fn from_selector(selector: &Selector) -> Result<TagFilter, ClientError> {
+        match selector {
+            Selector::Tag(expression) => TagFilter::parse(expression),
+            Selector::Sql(expression) => {
+                let expression = expression.trim();
+                if expression.is_empty() || expression.len() > EXPRESSION_LEN_MAX {
+                    return Err(ClientError::InvalidArgument(format!(
+                        "a SQL92 subscription must be 1..={EXPRESSION_LEN_MAX} bytes"
+                    )));
+                }
+                Ok(TagFilter {
+                    expression: expression.to_owned(),
+                    expression_type: ExpressionType::Sql92,
+                    tags: None,
+                })
+            }
         }
     }
 
@@ -57,6 +81,7 @@ impl TagFilter {
         }
         Ok(TagFilter {
             expression: expression.to_owned(),
+            expression_type: ExpressionType::Tag,
             tags: Some(tags),
         })
     }
@@ -73,7 +98,7 @@ impl TagFilter {
     pub(crate) fn subscription(&self, topic: &str) -> Subscription {
         Subscription {
             topic: topic.to_owned(),
-            expression_type: ExpressionType::Tag,
+            expression_type: self.expression_type,
             expression: self.expression.clone(),
         }
     }
@@ -155,6 +180,20 @@ impl ConsumerCore {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Sends this consumer's subscriptions to every broker of `topic` in a heartbeat, so a
+    /// subscription a broker refuses (a SQL92 condition it cannot parse) fails now.
+    pub(crate) async fn check_subscription(&self, topic: &str) -> Result<(), ClientError> {
+        let route = self.instance.routes.get(topic, false).await?;
+        self.instance.set_consumer(self.consumer_data());
+        let Some(request) = self.instance.heartbeat_request() else {
+            return Ok(());
+        };
+        for addr in route.masters.values() {
+            self.instance.heartbeat(addr, &request).await?;
+        }
+        Ok(())
     }
 
     /// Commits the consumed offsets of unassigned queues (with auto-commit on).

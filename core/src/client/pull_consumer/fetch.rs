@@ -10,13 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ConsumerCore;
+use crate::client::compression::decompress_message;
 use crate::client::error::ClientError;
 use crate::client::queue_state::{FetchStep, QueueState};
 use crate::client::route::MessageQueue;
 use crate::client::shutdown::ShutdownSignal;
 use crate::limits::PULL_BYTES_DEFAULT;
+use crate::message::MessageExt;
 use crate::protocol::record::decode_records;
-use crate::protocol::{ExpressionType, PullRequest, PullResponse, PullStatus};
+use crate::protocol::{PullRequest, PullResponse, PullStatus};
 
 /// A pull answered "nothing new" faster than this is followed by a pause of the same length,
 /// so a broker that does not hold pulls is not polled in a tight loop.
@@ -46,7 +48,7 @@ impl ConsumerCore {
             max_bytes: PULL_BYTES_DEFAULT,
             suspend_timeout_ms: u32::try_from(hold.as_millis()).unwrap_or(u32::MAX),
             commit_offset: None,
-            expression_type: ExpressionType::Tag,
+            expression_type: filter.expression_type,
             expression: filter.expression.clone(),
         };
         let budget = hold + self.instance.config.request_timeout;
@@ -69,6 +71,7 @@ impl ConsumerCore {
                 let msgs: Vec<_> = msgs
                     .into_iter()
                     .filter(|m| m.queue_offset >= offset && filter.matches(m))
+                    .filter_map(|m| decompressed(&q.mq, m))
                     .collect();
                 if q.on_pull(generation, next, msgs, false) {
                     self.available.notify_waiters();
@@ -84,6 +87,19 @@ impl ConsumerCore {
                 q.on_pull(generation, next, Vec::new(), true);
                 false
             }
+        }
+    }
+}
+
+/// The message with its body decompressed; `None` (logged) when that fails: a message whose
+/// body cannot be restored is never handed to the application.
+fn decompressed(mq: &MessageQueue, mut msg: MessageExt) -> Option<MessageExt> {
+    match decompress_message(&mut msg) {
+        Ok(()) => Some(msg),
+        Err(e) => {
+            tracing::error!(queue = %mq, offset = msg.queue_offset, msg_id = %msg.msg_id,
+                error = %e, "skipping a message whose body cannot be decompressed");
+            None
         }
     }
 }

@@ -20,6 +20,10 @@ use crate::protocol::{
     SendBatchRequest, SendMessageRequest, SendResponse, TopicRoute, UpdateConsumerOffsetRequest,
     UpdateTopicRequest,
 };
+use crate::protocol::{
+    CheckTransactionStateRequest, EndTransactionRequest, QueryMessageRequest, QueryMessageResponse,
+    TrackMessageRequest, TrackMessageResponse,
+};
 
 /// Any response body, chosen by the api key it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +36,8 @@ pub(crate) enum AnyResponse {
     DescribeTopic(DescribeTopicResponse),
     ListTopics(ListTopicsResponse),
     Route(TopicRoute),
+    QueryMessage(QueryMessageResponse),
+    Track(TrackMessageResponse),
 }
 
 fn decode_as<R: Request>(
@@ -64,6 +70,12 @@ impl AnyResponse {
             ApiKey::ListTopics => decode_as::<ListTopicsRequest>(body, A::ListTopics),
             ApiKey::QueryRoute => decode_as::<QueryRouteRequest>(body, A::Route),
             ApiKey::Heartbeat => decode_as::<HeartbeatRequest>(body, A::Empty),
+            ApiKey::QueryMessage => decode_as::<QueryMessageRequest>(body, A::QueryMessage),
+            ApiKey::TrackMessage => decode_as::<TrackMessageRequest>(body, A::Track),
+            ApiKey::EndTransaction => decode_as::<EndTransactionRequest>(body, A::Empty),
+            ApiKey::CheckTransactionState => {
+                decode_as::<CheckTransactionStateRequest>(body, A::Empty)
+            }
         }
     }
 
@@ -78,6 +90,8 @@ impl AnyResponse {
             AnyResponse::DescribeTopic(b) => b,
             AnyResponse::ListTopics(b) => b,
             AnyResponse::Route(b) => b,
+            AnyResponse::QueryMessage(b) => b,
+            AnyResponse::Track(b) => b,
         }
     }
 }
@@ -206,6 +220,30 @@ const REQUESTS: &[RequestRow] = &[
         "A client announces two producer groups and two consumer groups with three subscriptions.",
         || AnyRequest::Heartbeat(s::heartbeat_request()),
     ),
+    (
+        "query_message_request",
+        60,
+        "An admin looks up the messages of topic orders with key order-1001 stored in a time range.",
+        || AnyRequest::QueryMessage(s::query_message_request()),
+    ),
+    (
+        "track_message_request",
+        61,
+        "An admin asks which groups consumed the message at offset 42 of queue 3.",
+        || AnyRequest::TrackMessage(s::track_message_request()),
+    ),
+    (
+        "end_transaction_request",
+        62,
+        "A producer commits a half message after a check-back.",
+        || AnyRequest::EndTransaction(s::end_transaction_request()),
+    ),
+    (
+        "check_transaction_state_request",
+        63,
+        "A broker asks a producer how the local transaction of a half message ended.",
+        || AnyRequest::CheckTransactionState(s::check_transaction_state_request()),
+    ),
 ];
 
 const RESPONSES: &[ResponseRow] = &[
@@ -319,6 +357,34 @@ const RESPONSES: &[ResponseRow] = &[
         21,
         "The heartbeat was accepted; the body is empty.",
         ApiKey::Heartbeat,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "query_message_response",
+        60,
+        "One stored record matches the query.",
+        ApiKey::QueryMessage,
+        || AnyResponse::QueryMessage(s::query_message_response()),
+    ),
+    (
+        "track_message_response",
+        61,
+        "Three groups: one filtered the message out, one has not consumed it, one consumed it.",
+        ApiKey::TrackMessage,
+        || AnyResponse::Track(s::track_message_response()),
+    ),
+    (
+        "end_transaction_response",
+        62,
+        "The resolution was recorded; the body is empty.",
+        ApiKey::EndTransaction,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "check_transaction_state_response",
+        63,
+        "The check request was accepted; the body is empty (it is normally sent oneway).",
+        ApiKey::CheckTransactionState,
         || AnyResponse::Empty(Empty),
     ),
 ];

@@ -16,6 +16,7 @@ use crate::protocol::{
     AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, MessageModel, PullRequest,
     PullStatus, SendBatchRequest, SendMessageRequest, Subscription, TopicConfig, TopicRoute,
 };
+use crate::protocol::{QueryBy, TrackState, TransactionResolution};
 
 /// A 64-bit integer as a decimal string.
 pub(crate) fn u64s(value: u64) -> Value {
@@ -76,6 +77,31 @@ fn pull_status(s: PullStatus) -> &'static str {
         PullStatus::NoNewMessage => "NO_NEW_MESSAGE",
         PullStatus::NoMatchedMessage => "NO_MATCHED_MESSAGE",
         PullStatus::OffsetMoved => "OFFSET_MOVED",
+    }
+}
+
+fn query_by(q: QueryBy) -> &'static str {
+    match q {
+        QueryBy::Key => "KEY",
+        QueryBy::UniqueKey => "UNIQUE_KEY",
+        QueryBy::CommitLogOffset => "COMMIT_LOG_OFFSET",
+        QueryBy::QueueOffset => "QUEUE_OFFSET",
+    }
+}
+
+fn track_state(t: TrackState) -> &'static str {
+    match t {
+        TrackState::Consumed => "CONSUMED",
+        TrackState::NotConsumedYet => "NOT_CONSUMED_YET",
+        TrackState::Filtered => "FILTERED",
+    }
+}
+
+fn resolution(r: TransactionResolution) -> &'static str {
+    match r {
+        TransactionResolution::Commit => "COMMIT",
+        TransactionResolution::Rollback => "ROLLBACK",
+        TransactionResolution::Unknown => "UNKNOWN",
     }
 }
 
@@ -178,6 +204,34 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
             "producer_groups": r.producer_groups,
             "consumer_groups": r.consumer_groups.iter().map(consumer).collect::<Value>(),
         }),
+        AnyRequest::QueryMessage(r) => json!({
+            "topic": r.topic,
+            "query_by": query_by(r.query_by),
+            "key": r.key,
+            "queue_id": r.queue_id,
+            "offset": u64s(r.offset),
+            "begin_timestamp_ms": u64s(r.begin_timestamp_ms),
+            "end_timestamp_ms": u64s(r.end_timestamp_ms),
+            "max_results": r.max_results,
+        }),
+        AnyRequest::TrackMessage(r) => json!({
+            "topic": r.topic,
+            "queue_id": r.queue_id,
+            "queue_offset": u64s(r.queue_offset),
+            "commit_log_offset": u64s(r.commit_log_offset),
+        }),
+        AnyRequest::EndTransaction(r) => json!({
+            "producer_group": r.producer_group,
+            "commit_log_offset": u64s(r.commit_log_offset),
+            "msg_id": r.msg_id.to_string(),
+            "resolution": resolution(r.resolution),
+            "from_check": r.from_check,
+        }),
+        AnyRequest::CheckTransactionState(r) => json!({
+            "broker_addr": r.broker_addr,
+            "commit_log_offset": u64s(r.commit_log_offset),
+            "record": hex(&r.record),
+        }),
     }
 }
 
@@ -259,6 +313,22 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
             json!({"topics": r.topics.iter().map(topic_config).collect::<Value>()})
         }
         AnyResponse::Route(r) => route(r),
+        AnyResponse::QueryMessage(r) => json!({"records": hex(&r.records)}),
+        AnyResponse::Track(r) => {
+            let groups: Value = r
+                .groups
+                .iter()
+                .map(|g| {
+                    json!({
+                        "group": g.group,
+                        "state": track_state(g.state),
+                        "online": g.online,
+                        "committed_offset": u64s(g.committed_offset),
+                    })
+                })
+                .collect();
+            json!({"groups": groups})
+        }
     }
 }
 

@@ -24,6 +24,11 @@ use crate::protocol::{
     QueueStatus, SearchOffsetRequest, SendBatchRequest, SendMessageRequest, SendResponse,
     Subscription, TopicConfig, TopicRoute, UpdateConsumerOffsetRequest, UpdateTopicRequest,
 };
+use crate::protocol::{
+    CheckTransactionStateRequest, EndTransactionRequest, GroupTrack, QueryBy, QueryMessageRequest,
+    QueryMessageResponse, TrackMessageRequest, TrackMessageResponse, TrackState,
+    TransactionResolution,
+};
 
 fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -420,5 +425,67 @@ pub(crate) fn heartbeat_request() -> HeartbeatRequest {
                 subscriptions: vec![sub("orders", ExpressionType::Tag, "*")],
             },
         ],
+    }
+}
+
+pub(crate) fn query_message_request() -> QueryMessageRequest {
+    QueryMessageRequest {
+        topic: "orders".into(),
+        query_by: QueryBy::Key,
+        key: "order-1001".into(),
+        queue_id: 0,
+        offset: 0,
+        begin_timestamp_ms: 1_700_000_000_000,
+        end_timestamp_ms: 1_700_000_100_000,
+        max_results: 32,
+    }
+}
+
+pub(crate) fn query_message_response() -> QueryMessageResponse {
+    QueryMessageResponse {
+        records: stored_record_one(),
+    }
+}
+
+pub(crate) fn track_message_request() -> TrackMessageRequest {
+    TrackMessageRequest {
+        topic: "orders".into(),
+        queue_id: 3,
+        queue_offset: 42,
+        commit_log_offset: 1_073_745_920,
+    }
+}
+
+pub(crate) fn track_message_response() -> TrackMessageResponse {
+    let track = |group: &str, state, online, committed_offset| GroupTrack {
+        group: group.into(),
+        state,
+        online,
+        committed_offset,
+    };
+    TrackMessageResponse {
+        groups: vec![
+            track("cg-audit", TrackState::Filtered, true, 40),
+            track("cg-billing", TrackState::NotConsumedYet, false, u64::MAX),
+            track("cg-orders", TrackState::Consumed, true, 44),
+        ],
+    }
+}
+
+pub(crate) fn end_transaction_request() -> EndTransactionRequest {
+    EndTransactionRequest {
+        producer_group: "pg-orders".into(),
+        commit_log_offset: 1_073_745_920,
+        msg_id: stamp_one().msg_id,
+        resolution: TransactionResolution::Commit,
+        from_check: true,
+    }
+}
+
+pub(crate) fn check_transaction_state_request() -> CheckTransactionStateRequest {
+    CheckTransactionStateRequest {
+        broker_addr: "10.0.0.7:10911".into(),
+        commit_log_offset: 1_073_745_920,
+        record: stored_record_one(),
     }
 }

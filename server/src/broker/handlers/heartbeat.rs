@@ -4,6 +4,7 @@ use ferrocket::protocol::{HeartbeatRequest, Status};
 
 use crate::broker::BrokerState;
 use crate::broker::connection::ConnContext;
+use crate::broker::filter::Filter;
 use crate::broker::names;
 use crate::broker::reply::Reply;
 
@@ -18,6 +19,27 @@ pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest)
             return Reply::error(Status::InvalidParameter, e);
         }
     }
+    if let Err(reply) = check_subscriptions(&request) {
+        return reply;
+    }
     state.clients.heartbeat(&ctx.channel, request);
     Reply::empty()
+}
+
+/// Refuses a heartbeat whose subscription expressions do not parse (RocketMQ checks SQL92
+/// subscriptions when a consumer registers), so a consumer learns at once.
+fn check_subscriptions(request: &HeartbeatRequest) -> Result<(), Reply> {
+    let subscriptions = request
+        .consumer_groups
+        .iter()
+        .flat_map(|c| c.subscriptions.iter().map(move |s| (&c.group, s)));
+    for (group, sub) in subscriptions {
+        if let Err(e) = Filter::parse(sub.expression_type, &sub.expression) {
+            return Err(Reply::error(
+                Status::SubscriptionParseFailed,
+                format!("group `{group}`, topic `{}`: {e}", sub.topic),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -4,16 +4,19 @@ pub mod api_versions;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
+pub mod end_transaction;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
 pub mod list_topics;
 pub mod pull;
 pub mod query_consumer_offset;
+pub mod query_message;
 pub mod query_route;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
+pub mod track_message;
 pub mod update_consumer_offset;
 pub mod update_topic;
 
@@ -52,6 +55,9 @@ pub async fn dispatch(
         AnyRequest::ListTopics(r) => list_topics::handle(state, r),
         AnyRequest::QueryRoute(r) => query_route::handle(state, r),
         AnyRequest::Heartbeat(r) => heartbeat::handle(state, ctx, r),
+        AnyRequest::EndTransaction(r) => end_transaction::handle(state, r).await,
+        AnyRequest::QueryMessage(r) => query_message::handle(state, r),
+        AnyRequest::TrackMessage(r) => track_message::handle(state, r),
         other => Reply::error(
             Status::UnsupportedApi,
             format!(

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrocket::limits::LONG_POLL_MS_MAX;
+use ferrocket::protocol::record::RecordView;
 use ferrocket::protocol::{PullRequest, PullResponse, PullStatus, Status};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
@@ -18,7 +19,7 @@ use crate::broker::connection::ConnContext;
 use crate::broker::filter::Filter;
 use crate::broker::handlers::{readable_queue, valid_group};
 use crate::broker::reply::{PullBody, Reply, ReplyBody};
-use crate::store::{ReadResult, ReadStatus};
+use crate::store::{ReadResult, ReadStatus, RecordFilter};
 
 /// Handles `Pull`.
 pub async fn handle(
@@ -87,13 +88,21 @@ async fn read_with_hold(
 }
 
 fn read_once(state: &BrokerState, request: &PullRequest, filter: &Filter) -> ReadResult {
-    state.store.read(
+    let limits = (request.max_messages, request.max_bytes);
+    let by_hash = |tag_hash| filter.matches(tag_hash);
+    let by_record = |record: &RecordView<'_>| filter.matches_record(record);
+    let record_filter: &RecordFilter = if filter.needs_record() {
+        &by_record
+    } else {
+        &|_| true
+    };
+    state.store.read_filtered(
         &request.topic,
         request.queue_id,
         request.queue_offset,
-        request.max_messages,
-        request.max_bytes,
-        &|tag_hash| filter.matches(tag_hash),
+        limits,
+        &by_hash,
+        record_filter,
     )
 }
 

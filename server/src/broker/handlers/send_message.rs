@@ -2,13 +2,16 @@
 //! topic if allowed, append, and map the store's outcome to RocketMQ's send statuses.
 
 use bytes::Bytes;
-use ferrocket::protocol::record::parse_records;
+use ferrocket::protocol::record::{
+    SYS_FLAG_TRANSACTION_MASK, SYS_FLAG_TRANSACTION_PREPARED, parse_records,
+};
 use ferrocket::protocol::{PERM_WRITE, SendMessageRequest, SendResponse, Status};
 
 use crate::broker::BrokerState;
 use crate::broker::handlers::{topic_error_reply, valid_group};
 use crate::broker::names;
 use crate::broker::reply::Reply;
+use crate::broker::transaction;
 use crate::config::BrokerRole;
 use crate::store::{AppendBatch, FlushOutcome, PendingAppend, StoreError};
 
@@ -65,12 +68,26 @@ pub fn begin(state: &BrokerState, args: &SendArgs<'_>) -> SendStage {
     if let Err(reply) = check_send(state, args) {
         return SendStage::Refused(reply);
     }
-    let batch = AppendBatch {
-        topic: args.topic,
-        queue_id: args.queue_id,
-        records: args.records,
-        record_count: args.record_count,
-        wait_store_msg_ok: args.wait_store_msg_ok,
+    // A transaction's half message is stored for the half topic instead (`transaction`).
+    let half = match half_record(args) {
+        Ok(half) => half,
+        Err(reply) => return SendStage::Refused(reply),
+    };
+    let batch = match &half {
+        Some(record) => AppendBatch {
+            topic: transaction::records::HALF_TOPIC,
+            queue_id: 0,
+            records: record,
+            record_count: 1,
+            wait_store_msg_ok: args.wait_store_msg_ok,
+        },
+        None => AppendBatch {
+            topic: args.topic,
+            queue_id: args.queue_id,
+            records: args.records,
+            record_count: args.record_count,
+            wait_store_msg_ok: args.wait_store_msg_ok,
+        },
     };
     match state.store.append_begin(batch) {
         Ok(pending) => SendStage::Written {
@@ -177,6 +194,28 @@ fn check_records(args: &SendArgs<'_>) -> Result<(), Reply> {
         ));
     }
     Ok(())
+}
+
+/// The half-message record when the send is a transaction's prepared message (a single record
+/// with `sys_flag` PREPARED); `None` for any other send.
+fn half_record(args: &SendArgs<'_>) -> Result<Option<Bytes>, Reply> {
+    let prepared = parse_records(args.records).any(|view| {
+        view.is_ok_and(|v| {
+            v.sys_flag() & SYS_FLAG_TRANSACTION_MASK == SYS_FLAG_TRANSACTION_PREPARED
+        })
+    });
+    if !prepared {
+        return Ok(None);
+    }
+    if args.record_count != 1 {
+        return Err(Reply::error(
+            Status::MessageIllegal,
+            "a transactional (prepared) message cannot be sent in a batch",
+        ));
+    }
+    transaction::records::to_half(args.records, args.producer_group, args.queue_id)
+        .map(Some)
+        .map_err(|e| Reply::error(Status::MessageIllegal, e))
 }
 
 /// The answer for a failed append.
