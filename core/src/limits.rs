@@ -76,6 +76,10 @@ pub const HEARTBEAT_GROUP_COUNT_MAX: usize = 256;
 pub const SUBSCRIPTION_COUNT_MAX: usize = 256;
 /// Bytes of a client software name in `ApiVersions`.
 pub const SOFTWARE_NAME_LEN_MAX: usize = 64;
+/// Client ids in one `GetConsumerList` response (members of one consumer group).
+pub const CONSUMER_LIST_COUNT_MAX: usize = 4096;
+/// Queues in one `LockBatch` or `UnlockBatch` request or response.
+pub const LOCK_BATCH_COUNT_MAX: usize = 4096;
 
 // ---------------------------------------------------------------------------------------------
 // Pull and long polling

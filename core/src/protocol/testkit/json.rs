@@ -13,8 +13,9 @@ use crate::message::MessageExt;
 use crate::protocol::api::ApiVersionRange;
 use crate::protocol::testkit::catalog::AnyResponse;
 use crate::protocol::{
-    AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, MessageModel, PullRequest,
-    PullStatus, SendBatchRequest, SendMessageRequest, Subscription, TopicConfig, TopicRoute,
+    AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, LockQueue, MessageModel,
+    PullRequest, PullStatus, SendBatchRequest, SendMessageRequest, Subscription, TopicConfig,
+    TopicRoute,
 };
 
 /// A 64-bit integer as a decimal string.
@@ -115,6 +116,13 @@ fn consumer(c: &ConsumerData) -> Value {
     })
 }
 
+fn lock_queues(queues: &[LockQueue]) -> Value {
+    queues
+        .iter()
+        .map(|q| json!({"topic": q.topic, "queue_id": q.queue_id}))
+        .collect()
+}
+
 fn route(r: &TopicRoute) -> Value {
     let queues: Value = r
         .queues
@@ -177,6 +185,27 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
             "client_id": r.client_id,
             "producer_groups": r.producer_groups,
             "consumer_groups": r.consumer_groups.iter().map(consumer).collect::<Value>(),
+        }),
+        AnyRequest::GetConsumerList(r) => json!({"consumer_group": r.consumer_group}),
+        AnyRequest::NotifyConsumerIdsChanged(r) => json!({"consumer_group": r.consumer_group}),
+        AnyRequest::LockBatch(r) => json!({
+            "consumer_group": r.consumer_group, "client_id": r.client_id,
+            "queues": lock_queues(&r.queues),
+        }),
+        AnyRequest::UnlockBatch(r) => json!({
+            "consumer_group": r.consumer_group, "client_id": r.client_id,
+            "queues": lock_queues(&r.queues),
+        }),
+        AnyRequest::ConsumerSendBack(r) => json!({
+            "consumer_group": r.consumer_group,
+            "commit_log_offset": u64s(r.commit_log_offset),
+            "msg_id": r.msg_id.to_string(),
+            "delay_level": r.delay_level,
+            "max_reconsume_times": r.max_reconsume_times,
+        }),
+        AnyRequest::UnregisterClient(r) => json!({
+            "client_id": r.client_id, "producer_group": r.producer_group,
+            "consumer_group": r.consumer_group,
         }),
     }
 }
@@ -259,6 +288,8 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
             json!({"topics": r.topics.iter().map(topic_config).collect::<Value>()})
         }
         AnyResponse::Route(r) => route(r),
+        AnyResponse::ConsumerList(r) => json!({"client_ids": r.client_ids}),
+        AnyResponse::LockBatch(r) => json!({"locked": lock_queues(&r.locked)}),
     }
 }
 
