@@ -18,6 +18,10 @@ use ferrocket::limits::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::broker::locks::REBALANCE_LOCK_MAX_LIVE_MS_DEFAULT;
+use crate::broker::scheduler::{
+    MESSAGE_DELAY_LEVEL_DEFAULT, TIMER_MAX_DELAY_MS_DEFAULT, parse_delay_levels,
+};
 use crate::store::{FlushMode, StoreConfig};
 
 /// Prefix of the environment variables that set config keys (`FERROCKET_DATA_DIR`, …).
@@ -104,6 +108,14 @@ pub struct BrokerConfig {
     pub pending_sends_max: usize,
     /// How often consumer offsets are saved.
     pub offset_flush_interval_ms: u64,
+    /// Delay of each delay level, level 1 first: numbers with a unit `ms`, `s`, `m`, `h` or
+    /// `d`, separated by spaces (RocketMQ's `messageDelayLevel`).
+    pub message_delay_level: String,
+    /// Furthest a message's delivery time may be ahead of now (RocketMQ's
+    /// `timerMaxDelaySec`, 3 days); later ones are refused with `MESSAGE_ILLEGAL`.
+    pub timer_max_delay_ms: u64,
+    /// An orderly consumer's queue lock expires after this long without renewal.
+    pub rebalance_lock_max_live_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -135,6 +147,9 @@ impl Default for BrokerConfig {
             idle_timeout_ms: CONNECTION_IDLE_TIMEOUT_MS_DEFAULT,
             pending_sends_max: STORE_PENDING_SENDS_MAX_DEFAULT,
             offset_flush_interval_ms: OFFSET_FLUSH_INTERVAL_MS_DEFAULT,
+            message_delay_level: MESSAGE_DELAY_LEVEL_DEFAULT.into(),
+            timer_max_delay_ms: TIMER_MAX_DELAY_MS_DEFAULT,
+            rebalance_lock_max_live_ms: REBALANCE_LOCK_MAX_LIVE_MS_DEFAULT,
         }
     }
 }
@@ -247,7 +262,10 @@ impl BrokerConfig {
         check(
             (self.broker_id == 0) == (self.role != BrokerRole::Slave),
             "broker_id 0 is a master role (ASYNC_MASTER or SYNC_MASTER); a SLAVE needs broker_id > 0".into(),
-        )
+        )?;
+        parse_delay_levels(&self.message_delay_level)
+            .map(|_| ())
+            .map_err(|e| invalid("config", format!("message_delay_level: {e}")))
     }
 
     /// The address clients should use to reach this broker.
@@ -281,6 +299,9 @@ impl BrokerConfig {
         store.retention_check_interval_ms = self.retention_check_interval_ms;
         store.pending_sends_max = self.pending_sends_max;
         store.store_host = store_host;
+        if let Ok(levels) = parse_delay_levels(&self.message_delay_level) {
+            store.delay_levels_ms = levels;
+        }
         store
     }
 }

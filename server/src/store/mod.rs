@@ -44,6 +44,7 @@ mod service;
 mod sim;
 #[cfg(test)]
 mod tests;
+mod timer;
 
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -57,6 +58,7 @@ pub use error::StoreError;
 pub use mmap::MmapStorage;
 pub use segment::{DiskUsage, Segment, Storage};
 pub use sim::SimStorage;
+pub use timer::{TIMER_QUEUE_ID, TIMER_TOPIC, TimerEntry};
 
 /// A batch of records to append to one queue; all of it is stored or none of it.
 #[derive(Debug, Clone, Copy)]
