@@ -15,6 +15,6 @@ pub mod protocol;
 
 pub use client::{
     Admin, ClientConfig, ClientError, ConsumeFrom, MessageQueue, Producer, PullConsumer,
-    SendBatchResult, SendResult, SendStatus,
+    PushConsumer, SendBatchResult, SendResult, SendStatus,
 };
 pub use message::{Message, MessageExt, MessageId};
