@@ -2,6 +2,9 @@
 //! `127.0.0.1:0`) through the real protocol.
 
 mod bad_input;
+mod delay;
+mod group_util;
+mod groups;
 mod long_poll;
 mod produce_consume;
 mod restart;

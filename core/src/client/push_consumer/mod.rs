@@ -327,6 +327,16 @@ impl PushConsumer {
         lock(&self.core.queues).keys().cloned().collect()
     }
 
+    /// Messages and bytes pulled and not yet consumed, over every owned queue (what the flow
+    /// limits bound).
+    pub fn buffered(&self) -> (usize, usize) {
+        let queues: Vec<Arc<ProcessQueue>> = lock(&self.core.queues).values().cloned().collect();
+        queues.iter().fold((0, 0), |(n, b), pq| {
+            let (count, bytes, _) = pq.load();
+            (n + count, b + bytes)
+        })
+    }
+
     /// Broadcast messages whose listener failed since start (logged with their ids, not
     /// redelivered, as in RocketMQ).
     pub fn broadcast_failures(&self) -> u64 {

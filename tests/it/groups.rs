@@ -1,0 +1,231 @@
+//! Clustering consumer groups through the real protocol: members share the queues (each
+//! message to one member), join and leave move queues at once through the broker's membership
+//! notice, shutdown commits and leaves, a killed member loses nothing, and a blocked listener
+//! does not make the client buffer past its flow limits.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
+use ferrocket::{Message, MessageExt, MessageId, PushConsumer};
+use ferrocket_tests::TestBroker;
+
+use crate::group_util::{Recorder, create_topic, push_builder, wait_until};
+use crate::util::producer;
+
+fn listener(recorder: &Recorder, who: usize) -> MessageListener {
+    let recorder = recorder.clone();
+    MessageListener::concurrently(move |msgs: &[MessageExt], _: &mut _| {
+        recorder.record(who, msgs);
+        ConsumeConcurrentlyStatus::ConsumeSuccess
+    })
+}
+
+async fn member(
+    broker: &TestBroker,
+    group: &str,
+    topic: &str,
+    recorder: &Recorder,
+    who: usize,
+) -> PushConsumer {
+    let consumer = push_builder(broker, group, listener(recorder, who))
+        .consume_threads(4)
+        .build()
+        .unwrap();
+    consumer.subscribe(topic, "*").unwrap();
+    consumer.start().await.unwrap();
+    consumer
+}
+
+fn topic_queues(c: &PushConsumer, topic: &str) -> BTreeSet<u32> {
+    c.assignment()
+        .into_iter()
+        .filter(|q| q.topic == topic)
+        .map(|q| q.queue_id)
+        .collect()
+}
+
+async fn send(broker: &TestBroker, topic: &str, from: usize, count: usize) -> Vec<MessageId> {
+    let producer = producer(broker, "group-producer").await;
+    let mut ids = Vec::new();
+    for i in from..from + count {
+        ids.push(
+            producer
+                .send(Message::new(topic, format!("m{i}")))
+                .await
+                .unwrap()
+                .msg_id,
+        );
+    }
+    producer.shutdown().await;
+    ids
+}
+
+/// Three members over 8 queues split them 3/3/2 and receive every message, each once; a
+/// fourth member joining and one leaving move queues within one notice-driven rebalance
+/// (the periodic rebalance is a minute away), and every message is still consumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_members_share_queues_and_rebalance_on_join_and_leave() {
+    let broker = TestBroker::start().await;
+    let (topic, group) = ("Shared", "shared-group");
+    create_topic(&broker, topic, 8).await;
+    let recorder = Recorder::default();
+    let mut members = Vec::new();
+    for who in 0..3 {
+        members.push(member(&broker, group, topic, &recorder, who).await);
+    }
+    let split = || {
+        members
+            .iter()
+            .map(|m| topic_queues(m, topic).len())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), || {
+            let mut s = split();
+            s.sort();
+            s == vec![2, 3, 3]
+        })
+        .await,
+        "{:?}",
+        split()
+    );
+    let owned: BTreeSet<u32> = members
+        .iter()
+        .flat_map(|m| topic_queues(m, topic))
+        .collect();
+    assert_eq!(owned.len(), 8, "every queue owned");
+    let mut ids = send(&broker, topic, 0, 800).await;
+    assert!(wait_until(Duration::from_secs(20), || recorder.distinct() == ids.len()).await);
+    assert_eq!(
+        recorder.len(),
+        ids.len(),
+        "no message twice without a rebalance"
+    );
+
+    let joined = Instant::now();
+    members.push(member(&broker, group, topic, &recorder, 3).await);
+    let split4 = || {
+        members
+            .iter()
+            .map(|m| topic_queues(m, topic).len())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), || split4().iter().all(|n| *n == 2)).await,
+        "{:?}",
+        split4()
+    );
+    assert!(
+        joined.elapsed() < Duration::from_secs(5),
+        "join moved queues at once"
+    );
+    ids.extend(send(&broker, topic, 800, 400).await);
+
+    let leaving = members.remove(1);
+    let left = Instant::now();
+    leaving.shutdown().await;
+    let split3 = || {
+        members
+            .iter()
+            .map(|m| topic_queues(m, topic).len())
+            .sum::<usize>()
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), || split3() == 8).await,
+        "the leaver's queues were taken"
+    );
+    assert!(
+        left.elapsed() < Duration::from_secs(8),
+        "leave moved queues at once"
+    );
+    ids.extend(send(&broker, topic, 1200, 400).await);
+    assert!(
+        wait_until(Duration::from_secs(20), || recorder.distinct() == ids.len()).await,
+        "{} of {}",
+        recorder.distinct(),
+        ids.len()
+    );
+    let counts = recorder.counts();
+    assert!(
+        ids.iter().all(|id| counts.contains_key(id)),
+        "every message consumed"
+    );
+    let duplicates = recorder.len() - recorder.distinct();
+    eprintln!("duplicates around rebalances: {duplicates}");
+    assert!(duplicates <= 100, "{duplicates} duplicates");
+    for m in members {
+        m.shutdown().await;
+    }
+    broker.shutdown().await;
+}
+
+/// A member dropped without `shutdown` (as if killed) loses no message: once the broker sees
+/// its connection close, the others take its queues from the committed offsets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_member_loses_nothing() {
+    let broker = TestBroker::start().await;
+    let (topic, group) = ("Killed", "killed-group");
+    create_topic(&broker, topic, 4).await;
+    let recorder = Recorder::default();
+    let survivor = member(&broker, group, topic, &recorder, 0).await;
+    let victim = member(&broker, group, topic, &recorder, 1).await;
+    assert!(
+        wait_until(Duration::from_secs(5), || topic_queues(&survivor, topic)
+            .len()
+            == 2)
+        .await
+    );
+    let mut ids = send(&broker, topic, 0, 200).await;
+    assert!(wait_until(Duration::from_secs(10), || recorder.distinct() == 200).await);
+    drop(victim);
+    assert!(
+        wait_until(Duration::from_secs(10), || topic_queues(&survivor, topic)
+            .len()
+            == 4)
+        .await,
+        "queues taken over"
+    );
+    ids.extend(send(&broker, topic, 200, 200).await);
+    assert!(wait_until(Duration::from_secs(10), || recorder.distinct() == ids.len()).await);
+    survivor.shutdown().await;
+    broker.shutdown().await;
+}
+
+/// A listener that blocks keeps the client at its flow limits: with 50 messages per queue
+/// allowed, 1,000 waiting messages of one queue never make it hold more than 50 + one pull.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_listener_stays_within_flow_limits() {
+    let broker = TestBroker::start().await;
+    let (topic, group) = ("Flow", "flow-group");
+    create_topic(&broker, topic, 1).await;
+    send(&broker, topic, 0, 1000).await;
+    let gate = Arc::new(AtomicBool::new(false));
+    let recorder = Recorder::default();
+    let (g, r) = (gate.clone(), recorder.clone());
+    let blocking = MessageListener::concurrently(move |msgs: &[MessageExt], _: &mut _| {
+        while !g.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        r.record(0, msgs);
+        ConsumeConcurrentlyStatus::ConsumeSuccess
+    });
+    let consumer = push_builder(&broker, group, blocking)
+        .pull_threshold_for_queue(50)
+        .pull_batch_size(16)
+        .consume_threads(2)
+        .build()
+        .unwrap();
+    consumer.subscribe(topic, "*").unwrap();
+    consumer.start().await.unwrap();
+    assert!(wait_until(Duration::from_secs(5), || consumer.buffered().0 >= 50).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (held, _) = consumer.buffered();
+    assert!((50..50 + 16).contains(&held), "holding {held}");
+    gate.store(true, Ordering::Release);
+    assert!(wait_until(Duration::from_secs(20), || recorder.distinct() == 1000).await);
+    consumer.shutdown().await;
+    broker.shutdown().await;
+}
