@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
 use ferrocket::{Message, MessageExt, MessageId, PushConsumer};
@@ -63,6 +63,20 @@ async fn send(broker: &TestBroker, topic: &str, from: usize, count: usize) -> Ve
     ids
 }
 
+/// Waits up to 5 s for the members' queue counts of `topic` (sorted) to satisfy `want`.
+async fn wait_split(members: &[PushConsumer], topic: &str, want: impl Fn(&[usize]) -> bool) {
+    let split = || {
+        let mut s: Vec<usize> = members
+            .iter()
+            .map(|m| topic_queues(m, topic).len())
+            .collect();
+        s.sort_unstable();
+        s
+    };
+    let ok = wait_until(Duration::from_secs(5), || want(&split())).await;
+    assert!(ok, "queue split {:?}", split());
+}
+
 /// Three members over 8 queues split them 3/3/2 and receive every message, each once; a
 /// fourth member joining and one leaving move queues within one notice-driven rebalance
 /// (the periodic rebalance is a minute away), and every message is still consumed.
@@ -76,22 +90,7 @@ async fn three_members_share_queues_and_rebalance_on_join_and_leave() {
     for who in 0..3 {
         members.push(member(&broker, group, topic, &recorder, who).await);
     }
-    let split = || {
-        members
-            .iter()
-            .map(|m| topic_queues(m, topic).len())
-            .collect::<Vec<_>>()
-    };
-    assert!(
-        wait_until(Duration::from_secs(5), || {
-            let mut s = split();
-            s.sort();
-            s == vec![2, 3, 3]
-        })
-        .await,
-        "{:?}",
-        split()
-    );
+    wait_split(&members, topic, |s| s == [2, 3, 3]).await;
     let owned: BTreeSet<u32> = members
         .iter()
         .flat_map(|m| topic_queues(m, topic))
@@ -105,49 +104,16 @@ async fn three_members_share_queues_and_rebalance_on_join_and_leave() {
         "no message twice without a rebalance"
     );
 
-    let joined = Instant::now();
     members.push(member(&broker, group, topic, &recorder, 3).await);
-    let split4 = || {
-        members
-            .iter()
-            .map(|m| topic_queues(m, topic).len())
-            .collect::<Vec<_>>()
-    };
-    assert!(
-        wait_until(Duration::from_secs(5), || split4().iter().all(|n| *n == 2)).await,
-        "{:?}",
-        split4()
-    );
-    assert!(
-        joined.elapsed() < Duration::from_secs(5),
-        "join moved queues at once"
-    );
+    wait_split(&members, topic, |s| s == [2, 2, 2, 2]).await;
     ids.extend(send(&broker, topic, 800, 400).await);
 
     let leaving = members.remove(1);
-    let left = Instant::now();
     leaving.shutdown().await;
-    let split3 = || {
-        members
-            .iter()
-            .map(|m| topic_queues(m, topic).len())
-            .sum::<usize>()
-    };
-    assert!(
-        wait_until(Duration::from_secs(5), || split3() == 8).await,
-        "the leaver's queues were taken"
-    );
-    assert!(
-        left.elapsed() < Duration::from_secs(8),
-        "leave moved queues at once"
-    );
+    wait_split(&members, topic, |s| s.iter().sum::<usize>() == 8).await;
     ids.extend(send(&broker, topic, 1200, 400).await);
-    assert!(
-        wait_until(Duration::from_secs(20), || recorder.distinct() == ids.len()).await,
-        "{} of {}",
-        recorder.distinct(),
-        ids.len()
-    );
+    let all = wait_until(Duration::from_secs(20), || recorder.distinct() == ids.len()).await;
+    assert!(all, "{} of {} consumed", recorder.distinct(), ids.len());
     let counts = recorder.counts();
     assert!(
         ids.iter().all(|id| counts.contains_key(id)),

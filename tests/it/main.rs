@@ -2,10 +2,13 @@
 //! `127.0.0.1:0`) through the real protocol.
 
 mod bad_input;
+mod broadcast;
 mod delay;
 mod group_util;
 mod groups;
 mod long_poll;
+mod orderly;
 mod produce_consume;
 mod restart;
+mod retry;
 mod util;
