@@ -195,3 +195,95 @@ async fn blocked_listener_stays_within_flow_limits() {
     consumer.shutdown().await;
     broker.shutdown().await;
 }
+
+async fn poll_all(
+    pull: &ferrocket::PullConsumer,
+    want: impl Fn(&[MessageExt]) -> bool,
+) -> Vec<MessageExt> {
+    let mut got: Vec<MessageExt> = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !want(&got) && std::time::Instant::now() < deadline {
+        got.extend(pull.poll_timeout(Duration::from_millis(100)).await.unwrap());
+    }
+    got
+}
+
+/// A pull consumer that subscribes joins the group: it and a push consumer split the 8 queues
+/// 4/4 and together consume every message once; pause/resume and seeking to the beginning and
+/// end work on the pull consumer's queues.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_and_push_consumers_share_a_group() {
+    let broker = TestBroker::start().await;
+    let (topic, group) = ("Mixed", "mixed-group");
+    create_topic(&broker, topic, 8).await;
+    let recorder = Recorder::default();
+    let push = member(&broker, group, topic, &recorder, 0).await;
+    let pull = crate::util::consumer(&broker, group, ferrocket::ConsumeFrom::FirstOffset).await;
+    pull.subscribe(topic, "*").await.unwrap();
+    pull.start().await.unwrap();
+    let shared = wait_until(Duration::from_secs(5), || {
+        pull.assignment().len() == 4 && topic_queues(&push, topic).len() == 4
+    })
+    .await;
+    assert!(
+        shared,
+        "pull {:?}, push {:?}",
+        pull.assignment(),
+        push.assignment()
+    );
+    let mine = pull.assignment();
+    assert!(
+        mine.iter()
+            .all(|q| !topic_queues(&push, topic).contains(&q.queue_id))
+    );
+    send(&broker, topic, 0, 400).await;
+    let pulled = poll_all(&pull, |got| got.len() + recorder.len() >= 400).await;
+    assert!(
+        wait_until(Duration::from_secs(5), || pulled.len() + recorder.len()
+            == 400)
+        .await
+    );
+    let mut ids: Vec<MessageId> = pulled.iter().map(|m| m.msg_id).collect();
+    ids.extend(recorder.all().iter().map(|s| s.msg.msg_id));
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 400, "each message once across the two");
+
+    pull.pause(&mine).unwrap();
+    send(&broker, topic, 400, 80).await;
+    assert!(
+        pull.poll_timeout(Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_empty(),
+        "paused"
+    );
+    pull.resume(&mine).unwrap();
+    let resumed = poll_all(&pull, |got| {
+        got.len() + recorder.len() >= 480 - pulled.len()
+    })
+    .await;
+    assert!(!resumed.is_empty(), "resumed");
+
+    let queue = &mine[0];
+    pull.seek_to_beginning(queue).await.unwrap();
+    let again = poll_all(&pull, |got| {
+        got.iter().any(|m| m.queue_id == queue.queue_id)
+    })
+    .await;
+    let first = again
+        .iter()
+        .filter(|m| m.queue_id == queue.queue_id)
+        .map(|m| m.queue_offset)
+        .min();
+    assert_eq!(first, Some(0), "seek to beginning re-reads from offset 0");
+    pull.seek_to_end(queue).await.unwrap();
+    let after_end = pull.poll_timeout(Duration::from_millis(300)).await.unwrap();
+    assert!(
+        after_end.iter().all(|m| m.queue_id != queue.queue_id),
+        "seek to end skips the rest"
+    );
+    pull.shutdown().await;
+    push.shutdown().await;
+    broker.shutdown().await;
+}
