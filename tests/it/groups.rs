@@ -265,12 +265,16 @@ async fn pull_and_push_consumers_share_a_group() {
     .await;
     assert!(!resumed.is_empty(), "resumed");
 
-    let queue = &mine[0];
+    seeks_work(&pull, &mine[0]).await;
+    pull.shutdown().await;
+    push.shutdown().await;
+    broker.shutdown().await;
+}
+
+/// Seeking `queue` to the beginning re-reads it from offset 0; to the end skips the rest.
+async fn seeks_work(pull: &ferrocket::PullConsumer, queue: &ferrocket::MessageQueue) {
     pull.seek_to_beginning(queue).await.unwrap();
-    let again = poll_all(&pull, |got| {
-        got.iter().any(|m| m.queue_id == queue.queue_id)
-    })
-    .await;
+    let again = poll_all(pull, |got| got.iter().any(|m| m.queue_id == queue.queue_id)).await;
     let first = again
         .iter()
         .filter(|m| m.queue_id == queue.queue_id)
@@ -283,7 +287,4 @@ async fn pull_and_push_consumers_share_a_group() {
         after_end.iter().all(|m| m.queue_id != queue.queue_id),
         "seek to end skips the rest"
     );
-    pull.shutdown().await;
-    push.shutdown().await;
-    broker.shutdown().await;
 }
