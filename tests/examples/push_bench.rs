@@ -31,7 +31,10 @@ fn epoch() -> Instant {
 }
 
 fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn body() -> Vec<u8> {
@@ -101,7 +104,9 @@ async fn latency(broker: &TestBroker) {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             for _ in 0..per_sender {
                 tick.tick().await;
-                let _ = producer.send(Message::new(topic, Bytes::from(body()))).await;
+                let _ = producer
+                    .send(Message::new(topic, Bytes::from(body())))
+                    .await;
             }
         }));
     }

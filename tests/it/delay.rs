@@ -186,3 +186,53 @@ async fn pending_timers_survive_crash() {
     expect_all(&broker, "TimersCrash", &ids).await;
     broker.shutdown().await;
 }
+
+/// 3,000 timers due at the same instant are all delivered within a second after it (the
+/// scheduler sustains thousands of timers per second).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_timers_due_together() {
+    let broker = TestBroker::start().await;
+    let topic = "TimerBurst";
+    let producer = producer(&broker, "burst-producer").await;
+    let due = now_ms() + 4000;
+    let mut sends = tokio::task::JoinSet::new();
+    for part in 0..4 {
+        let producer = producer.clone();
+        sends.spawn(async move {
+            for i in 0..750 {
+                let msg = Message::new(topic, format!("t{part}-{i}")).with_deliver_at_ms(due);
+                producer.send(msg).await.unwrap();
+            }
+        });
+    }
+    while let Some(done) = sends.join_next().await {
+        done.unwrap();
+    }
+    assert!(
+        now_ms() < due,
+        "sending took too long for the test to mean anything"
+    );
+    let recorder = Recorder::default();
+    let consumer = push_builder(&broker, "burst-group", recording_listener(&recorder))
+        .build()
+        .unwrap();
+    consumer.subscribe(topic, "*").unwrap();
+    consumer.start().await.unwrap();
+    assert!(wait_until(Duration::from_secs(15), || recorder.distinct() == 3000).await);
+    let stored: Vec<u64> = recorder
+        .all()
+        .iter()
+        .map(|s| s.msg.store_timestamp_ms)
+        .collect();
+    let first = stored.iter().min().copied().unwrap();
+    let last = stored.iter().max().copied().unwrap();
+    assert!(first >= due, "a timer fired {} ms early", due - first);
+    assert!(
+        last < due + 1000,
+        "the last timer fired {} ms after due",
+        last - due
+    );
+    consumer.shutdown().await;
+    producer.shutdown().await;
+    broker.shutdown().await;
+}
