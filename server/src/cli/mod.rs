@@ -1,6 +1,7 @@
 //! The `ferrocket` command line: one binary for the servers, the client tools and the
 //! benchmarks. Exit codes: 0 ok, 1 runtime error, 2 usage error (clap's default).
 
+pub mod group;
 pub mod server;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ pub enum Command {
     Standalone(server::ServerArgs),
     /// A broker of a cluster, configured by a TOML file.
     Broker(server::ServerArgs),
+    /// Consumer groups: `group describe G` (members, committed offsets, lag).
+    Group(group::GroupArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -56,6 +59,7 @@ async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Standalone(args) => server::run(args, server::Mode::Standalone).await,
         Command::Broker(args) => server::run(args, server::Mode::Broker).await,
+        Command::Group(args) => group::run(args).await,
     }
 }
 
