@@ -9,7 +9,8 @@
 //! 2. The most messages per second a no-op concurrent listener takes: 200,000 messages of
 //!    1 KiB stored first, then consumed by one push consumer from the first offset.
 //!
-//! `PUSH_BENCH_RATE`, `PUSH_BENCH_SECONDS` and `PUSH_BENCH_COUNT` override the figures.
+//! `PUSH_BENCH_RATE`, `PUSH_BENCH_SECONDS`, `PUSH_BENCH_COUNT` and `PUSH_BENCH_THREADS`
+//! (consume threads of the latency run, default 20) override the figures.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -61,8 +62,10 @@ async fn setup(broker: &TestBroker, topic: &str) -> Arc<Producer> {
 }
 
 fn consumer(broker: &TestBroker, group: &str, listener: MessageListener) -> PushConsumer {
+    let threads = usize::try_from(env("PUSH_BENCH_THREADS", 20)).unwrap_or(20);
     PushConsumer::builder()
         .group(group)
+        .consume_threads(threads)
         .namesrv(&broker.addr().to_string())
         .consume_from(ConsumeFrom::LastOffset)
         .listener(listener)

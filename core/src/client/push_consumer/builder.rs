@@ -111,6 +111,20 @@ impl PushConsumerBuilder {
         self
     }
 
+    /// RocketMQ's `consumeThreadMin` (default 20): with RocketMQ's unbounded task queue the
+    /// pool never grows past its core size, so ferrocket runs a fixed pool; this sets its
+    /// size unless `consume_thread_max` is smaller.
+    pub fn consume_thread_min(mut self, threads: usize) -> Self {
+        self.options.consume_threads = threads;
+        self
+    }
+
+    /// RocketMQ's `consumeThreadMax` (default 20): an upper bound of the fixed pool.
+    pub fn consume_thread_max(mut self, threads: usize) -> Self {
+        self.options.consume_threads = self.options.consume_threads.min(threads.max(1));
+        self
+    }
+
     /// Redeliveries before the dead-letter queue (default 16 concurrently, unlimited orderly).
     pub fn max_reconsume_times(mut self, times: u32) -> Self {
         self.options.max_reconsume_times = Some(times);
