@@ -4,12 +4,16 @@
 mod async_listener;
 mod bad_input;
 mod broadcast;
+mod broker_status;
 mod delay;
 mod group_util;
 mod groups;
 mod long_poll;
 mod orderly;
 mod produce_consume;
+mod pull_consumer;
 mod restart;
+mod retention;
 mod retry;
+mod tidy;
 mod util;

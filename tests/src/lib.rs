@@ -94,6 +94,26 @@ impl TestBroker {
         }
     }
 
+    /// Starts a broker with `test_config` changed by `tweak`, whose store uses `storage` (a
+    /// `SimStorage` for fault injection).
+    pub async fn start_with_storage(
+        storage: std::sync::Arc<dyn ferrocket_server::store::Storage>,
+        tweak: impl FnOnce(&mut BrokerConfig),
+    ) -> TestBroker {
+        init_test_logging();
+        let dir = TempDir::new("broker");
+        let mut config = test_config(dir.path());
+        tweak(&mut config);
+        let handle = Broker::start_with_storage(config.clone(), storage)
+            .await
+            .expect("broker starts");
+        TestBroker {
+            handle: Some(handle),
+            config,
+            dir,
+        }
+    }
+
     /// The broker's address (also its name-server address: it is standalone).
     pub fn addr(&self) -> SocketAddr {
         self.handle().local_addr()

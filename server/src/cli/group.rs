@@ -1,29 +1,14 @@
-//! `ferrocket group describe G`: a consumer group's members and, per queue it has committed
+//! `ferrocket admin group describe G`: a consumer group's members and, per queue it has committed
 //! an offset for, the committed offset, the queue's max offset and the lag.
 
 use std::fmt::Write as _;
 
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use ferrocket::Admin;
 
-/// `ferrocket group …`.
-#[derive(Debug, Args)]
-pub struct GroupArgs {
-    /// Name servers, `host:port;host:port`.
-    #[arg(
-        short = 'n',
-        long,
-        env = "NAMESRV_ADDR",
-        default_value = "127.0.0.1:9876",
-        global = true
-    )]
-    pub namesrv: String,
-    /// What to do.
-    #[command(subcommand)]
-    pub command: GroupCommand,
-}
+use crate::cli::output;
 
-/// Group subcommands.
+/// `ferrocket admin group …`.
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
     /// Members, and per queue the committed offset, max offset and lag.
@@ -64,15 +49,12 @@ pub struct GroupDescription {
     pub queues: Vec<QueueProgress>,
 }
 
-/// Runs `ferrocket group …`.
-pub async fn run(args: GroupArgs) -> Result<(), String> {
-    match args.command {
+/// Runs `ferrocket admin group …` against the name servers in `namesrv`.
+pub async fn run(namesrv: &str, command: &GroupCommand) -> Result<(), String> {
+    match command {
         GroupCommand::Describe { group } => {
-            let d = describe(&args.namesrv, &group)
-                .await
-                .map_err(|e| e.to_string())?;
-            print!("{}", render(&group, &d));
-            Ok(())
+            let d = describe(namesrv, group).await.map_err(|e| e.to_string())?;
+            output::block(&render(group, &d))
         }
     }
 }

@@ -254,6 +254,7 @@ impl Store {
         self.inner.close_writes();
         self.stop_threads();
         let result = self.inner.full_checkpoint().and_then(|()| {
+            self.inner.commit_log.drop_spare()?;
             remove_durable(&self.inner.paths.abort)
                 .map_err(|e| StoreError::io("remove the abort marker", e))
         });

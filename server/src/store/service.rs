@@ -72,6 +72,9 @@ impl Inner {
             if let Err(e) = self.checkpoint() {
                 tracing::error!(error = %e, "checkpoint failed");
             }
+            if let Err(e) = self.commit_log.prepare_spare() {
+                tracing::warn!(error = %e, "cannot create the next commit-log segment ahead");
+            }
             if next_retention.is_some_and(|at| Instant::now() >= at) {
                 next_retention = Instant::now().checked_add(retention_every);
                 if let Err(e) = self.run_retention(now_ms()) {
