@@ -337,3 +337,23 @@ async fn group_describe_shows_members_and_lag() {
     assert!(text.contains("total lag 5"), "{text}");
     broker.shutdown().await;
 }
+
+/// A push consumer (of a new group, from the last offset) started before its topic exists
+/// starts anyway and consumes every message a producer sends after that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_started_before_its_topic_exists() {
+    let broker = TestBroker::start().await;
+    let (topic, group) = ("NotYet", "not-yet-group");
+    let recorder = Recorder::default();
+    let consumer = push_builder(&broker, group, listener(&recorder, 0))
+        .consume_from(ferrocket::ConsumeFrom::LastOffset)
+        .build()
+        .unwrap();
+    consumer.subscribe(topic, "*").unwrap();
+    consumer.start().await.unwrap();
+    assert!(consumer.assignment().iter().all(|q| q.topic != topic));
+    let ids = send(&broker, topic, 0, 20).await;
+    assert!(wait_until(Duration::from_secs(10), || recorder.distinct() == ids.len()).await);
+    consumer.shutdown().await;
+    broker.shutdown().await;
+}

@@ -212,6 +212,7 @@ impl PushConsumerBuilder {
             offsets,
             rebalance_now,
             broadcast_failures: AtomicU64::new(0),
+            started_ms: AtomicU64::new(0),
             tasks: Tasks::new(),
         };
         Ok(PushConsumer {

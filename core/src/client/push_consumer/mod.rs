@@ -179,6 +179,8 @@ pub(crate) struct PushCore {
     pub(crate) rebalance_now: Arc<Notify>,
     /// Broadcast messages whose listener failed (logged, not redelivered).
     pub(crate) broadcast_failures: AtomicU64,
+    /// When `start` was called (ms since the epoch): where `LastOffset` starts.
+    pub(crate) started_ms: AtomicU64,
     pub(crate) tasks: Tasks,
 }
 
@@ -264,8 +266,8 @@ impl PushConsumer {
     }
 
     /// Joins the group (heartbeat to every broker of the subscribed topics), takes this
-    /// member's queues and starts consuming. Fails, leaving the consumer unstarted, when no
-    /// route of a subscribed topic can be had.
+    /// member's queues and starts consuming. A subscribed topic with no route yet is asked for
+    /// again every 500 ms and consumed once it exists.
     pub async fn start(&self) -> Result<(), ClientError> {
         let core = &self.core;
         match core.state.load(Ordering::Acquire) {
@@ -273,6 +275,10 @@ impl PushConsumer {
             RUNNING => return Err(ClientError::AlreadyStarted),
             _ => return Err(ClientError::ShutDown),
         }
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        core.started_ms.store(now_ms, Ordering::Release);
         if core.is_clustering() {
             let retry = core.retry_topic();
             let entry = SubscriptionEntry::new(Selector::Tag("*".into()))?;
@@ -280,7 +286,11 @@ impl PushConsumer {
         }
         let topics: Vec<String> = lock(&core.subscriptions).keys().cloned().collect();
         for topic in topics.iter().filter(|t| !t.starts_with(RETRY_TOPIC_PREFIX)) {
-            core.instance.routes.get(topic, false).await?;
+            // Like RocketMQ, a topic without a route yet does not stop the start: the
+            // rebalance keeps asking for it and takes its queues once it exists.
+            if let Err(e) = core.instance.routes.get(topic, false).await {
+                tracing::warn!(topic, error = %e, "no route for a subscribed topic yet");
+            }
         }
         if core
             .state

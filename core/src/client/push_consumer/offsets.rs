@@ -3,7 +3,9 @@
 //! CLUSTERING: offsets live on the broker. The table here holds, per queue, the offset to
 //! commit (the smallest offset still in flight, from `ProcessQueue`); it is sent with
 //! `UpdateConsumerOffset` every `persist_offset_interval`, when a queue is taken away, and at
-//! shutdown. A new queue starts at the group's committed offset, else by `consume_from`.
+//! shutdown. A new queue starts at the group's committed offset, else by `consume_from`:
+//! `FirstOffset` the queue's min offset, `Timestamp(t)` the first message stored at or after
+//! `t`, `LastOffset` the first message stored since this consumer started.
 //!
 //! BROADCASTING: every member keeps its own offsets in `{broadcast_offset_dir}/{group}.offsets`,
 //! one `topic broker_name queue_id offset` line per queue, replaced atomically (temp file, fsync,
@@ -22,8 +24,8 @@ use crate::client::error::ClientError;
 use crate::client::route::MessageQueue;
 use crate::client::shutdown::lock;
 use crate::protocol::{
-    GetMaxOffsetRequest, GetMinOffsetRequest, MessageModel, QueryConsumerOffsetRequest,
-    SearchOffsetRequest, Status, UpdateConsumerOffsetRequest,
+    GetMinOffsetRequest, MessageModel, QueryConsumerOffsetRequest, SearchOffsetRequest, Status,
+    UpdateConsumerOffsetRequest,
 };
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -183,9 +185,17 @@ impl PushCore {
         let timeout = self.instance.config.request_timeout;
         let (topic, queue_id) = (mq.topic.clone(), mq.queue_id);
         let offset = match self.options.consume_from {
+            // Not the end at assignment time but the first message stored since `start`: a
+            // message sent after `start` returned is never skipped because the queue was taken
+            // a moment later (a topic created after start is read whole).
             ConsumeFrom::LastOffset => {
-                conn.call(&GetMaxOffsetRequest { topic, queue_id }, timeout)
-                    .await?
+                let timestamp_ms = self.started_ms.load(std::sync::atomic::Ordering::Acquire);
+                let request = SearchOffsetRequest {
+                    topic,
+                    queue_id,
+                    timestamp_ms,
+                };
+                conn.call(&request, timeout).await?
             }
             ConsumeFrom::FirstOffset => {
                 conn.call(&GetMinOffsetRequest { topic, queue_id }, timeout)

@@ -26,8 +26,9 @@ use crate::protocol::{
 /// How long a rebalance waits for an orderly worker to finish its batch before releasing the
 /// queue's lock (RocketMQ waits 1 s too).
 const ORDERLY_RELEASE_WAIT: Duration = Duration::from_secs(1);
-/// Retry period of a rebalance that could not lock every queue it was given.
-const LOCK_RETRY: Duration = Duration::from_millis(500);
+/// Retry period of a rebalance that could not finish: a queue it could not lock, a topic with
+/// no route yet, or a broker that does not list this member yet.
+const RETRY_SOON: Duration = Duration::from_millis(500);
 
 impl PushCore {
     fn orderly_clustering(&self) -> bool {
@@ -40,8 +41,9 @@ impl PushCore {
         let mut retry_soon = false;
         for topic in topics {
             match self.rebalance_topic(&topic).await {
-                Ok(all_locked) => retry_soon |= !all_locked,
+                Ok(done) => retry_soon |= !done,
                 Err(e) => {
+                    retry_soon = true;
                     tracing::debug!(group = %self.group, topic, error = %e, "rebalance skipped a topic")
                 }
             }
@@ -50,14 +52,14 @@ impl PushCore {
             let notify = self.rebalance_now.clone();
             let mut signal = self.tasks.signal();
             self.tasks.spawn(async move {
-                if signal.sleep(LOCK_RETRY).await {
+                if signal.sleep(RETRY_SOON).await {
                     notify.notify_one();
                 }
             });
         }
     }
 
-    /// Returns false when some queue could not be locked.
+    /// Returns false when it must run again soon (a queue not locked, this member not listed).
     async fn rebalance_topic(self: &Arc<Self>, topic: &str) -> Result<bool, ClientError> {
         let route = self.instance.routes.get(topic, false).await?;
         let mut mq_all = route.read_queues.clone();
@@ -66,7 +68,9 @@ impl PushCore {
             let members = self.members(&route).await?;
             let me = self.instance.client_id();
             if !members.iter().any(|m| m == me) {
-                return Ok(true);
+                // Not a member there yet (a route learnt after start): join, then retry.
+                self.instance.heartbeat_all().await;
+                return Ok(false);
             }
             let mine = self
                 .options
