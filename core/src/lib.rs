@@ -14,8 +14,8 @@ pub mod message;
 pub mod protocol;
 
 pub use client::{
-    Admin, ClientConfig, ClientError, ConsumeFrom, MessageQueue, Producer, PullConsumer, Selector,
-    SendBatchResult, SendResult, SendStatus,
+    Admin, ClientConfig, ClientError, ConsumeFrom, MessageQueue, Producer, PullConsumer,
+    PushConsumer, Selector, SendBatchResult, SendResult, SendStatus,
 };
 pub use client::{
     LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult,

@@ -76,6 +76,10 @@ pub const HEARTBEAT_GROUP_COUNT_MAX: usize = 256;
 pub const SUBSCRIPTION_COUNT_MAX: usize = 256;
 /// Bytes of a client software name in `ApiVersions`.
 pub const SOFTWARE_NAME_LEN_MAX: usize = 64;
+/// Client ids in one `GetConsumerList` response (members of one consumer group).
+pub const CONSUMER_LIST_COUNT_MAX: usize = 4096;
+/// Queues in one `LockBatch` or `UnlockBatch` request or response.
+pub const LOCK_BATCH_COUNT_MAX: usize = 4096;
 
 // ---------------------------------------------------------------------------------------------
 // Pull and long polling
@@ -199,6 +203,39 @@ pub const TRANSACTION_CHECK_MAX_DEFAULT: u32 = 15;
 /// Check requests a transaction producer queues before it drops new ones
 /// (`checkRequestHoldMax`).
 pub const TRANSACTION_CHECK_QUEUE_MAX: usize = 2000;
+// Push consumer defaults (RocketMQ's `DefaultMQPushConsumer`)
+// ---------------------------------------------------------------------------------------------
+
+/// Consume threads (and async listener calls at once) of a push consumer.
+pub const CONSUME_THREADS_DEFAULT: usize = 20;
+/// Messages per listener call.
+pub const CONSUME_BATCH_COUNT_DEFAULT: usize = 1;
+/// Messages one owned queue may hold unconsumed before its pulls stop.
+pub const PULL_THRESHOLD_FOR_QUEUE_DEFAULT: usize = 1000;
+/// Bytes one owned queue may hold unconsumed before its pulls stop.
+pub const PULL_THRESHOLD_SIZE_FOR_QUEUE_DEFAULT: usize = 100 * 1024 * 1024;
+/// Offset span of one queue's unconsumed messages before its pulls stop (concurrent listeners).
+pub const CONSUME_CONCURRENTLY_MAX_SPAN_DEFAULT: u64 = 2000;
+/// Redeliveries of a concurrently consumed message before it goes to the dead-letter queue.
+pub const MAX_RECONSUME_TIMES_DEFAULT: u32 = 16;
+/// Pause of an orderly queue after `SuspendCurrentQueueAMoment`.
+pub const SUSPEND_CURRENT_QUEUE_TIME_MS_DEFAULT: u64 = 1000;
+/// A message consuming longer than this is logged as stuck.
+pub const CONSUME_TIMEOUT_MS_DEFAULT: u64 = 15 * 60 * 1000;
+/// Period of a consumer's rebalance (it also rebalances at once on a membership notice).
+pub const REBALANCE_INTERVAL_MS_DEFAULT: u64 = 20_000;
+/// Period of a push consumer's offset commits.
+pub const PERSIST_OFFSET_INTERVAL_MS_DEFAULT: u64 = 5_000;
+/// Period of an orderly consumer's queue-lock renewals.
+pub const LOCK_RENEW_INTERVAL_MS_DEFAULT: u64 = 20_000;
+/// An orderly consumer treats a queue lock not renewed for this long as lost.
+pub const LOCK_MAX_LIVE_MS_DEFAULT: u64 = 30_000;
+/// Pause before a message whose send-back failed is consumed again locally.
+pub const SEND_BACK_RETRY_DELAY_MS_DEFAULT: u64 = 5_000;
+/// How long `shutdown` waits for messages already handed to the consume threads.
+pub const AWAIT_TERMINATION_MS_DEFAULT: u64 = 30_000;
+/// Consume jobs (batches, orderly queue turns) waiting for a consume thread.
+pub const CONSUME_JOB_QUEUE_LEN: usize = 4096;
 
 // ---------------------------------------------------------------------------------------------
 // How the limits relate

@@ -20,6 +20,10 @@ use ferrocket::limits::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::broker::locks::REBALANCE_LOCK_MAX_LIVE_MS_DEFAULT;
+use crate::broker::scheduler::{
+    MESSAGE_DELAY_LEVEL_DEFAULT, TIMER_MAX_DELAY_MS_DEFAULT, parse_delay_levels,
+};
 use crate::store::{FlushMode, StoreConfig};
 
 /// Prefix of the environment variables that set config keys (`FERROCKET_DATA_DIR`, …).
@@ -116,6 +120,14 @@ pub struct BrokerConfig {
     pub index_slot_count: u32,
     /// Entries of one message-index file (24 bytes each; then a new file is started).
     pub index_entry_count: u32,
+    /// Delay of each delay level, level 1 first: numbers with a unit `ms`, `s`, `m`, `h` or
+    /// `d`, separated by spaces (RocketMQ's `messageDelayLevel`).
+    pub message_delay_level: String,
+    /// Furthest a message's delivery time may be ahead of now (RocketMQ's
+    /// `timerMaxDelaySec`, 3 days); later ones are refused with `MESSAGE_ILLEGAL`.
+    pub timer_max_delay_ms: u64,
+    /// An orderly consumer's queue lock expires after this long without renewal.
+    pub rebalance_lock_max_live_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -152,6 +164,9 @@ impl Default for BrokerConfig {
             transaction_check_max: TRANSACTION_CHECK_MAX_DEFAULT,
             index_slot_count: INDEX_SLOT_COUNT_DEFAULT,
             index_entry_count: INDEX_ENTRY_COUNT_DEFAULT,
+            message_delay_level: MESSAGE_DELAY_LEVEL_DEFAULT.into(),
+            timer_max_delay_ms: TIMER_MAX_DELAY_MS_DEFAULT,
+            rebalance_lock_max_live_ms: REBALANCE_LOCK_MAX_LIVE_MS_DEFAULT,
         }
     }
 }
@@ -264,7 +279,10 @@ impl BrokerConfig {
         check(
             (self.broker_id == 0) == (self.role != BrokerRole::Slave),
             "broker_id 0 is a master role (ASYNC_MASTER or SYNC_MASTER); a SLAVE needs broker_id > 0".into(),
-        )
+        )?;
+        parse_delay_levels(&self.message_delay_level)
+            .map(|_| ())
+            .map_err(|e| invalid("config", format!("message_delay_level: {e}")))
     }
 
     /// The address clients should use to reach this broker.
@@ -300,6 +318,9 @@ impl BrokerConfig {
         store.store_host = store_host;
         store.index_slot_count = self.index_slot_count;
         store.index_entry_count = self.index_entry_count;
+        if let Ok(levels) = parse_delay_levels(&self.message_delay_level) {
+            store.delay_levels_ms = levels;
+        }
         store
     }
 }

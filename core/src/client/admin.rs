@@ -4,6 +4,8 @@
 //! Every call takes the request timeout of the `ClientConfig`; a failure status comes back as
 //! `ClientError::Broker` naming the status (`TOPIC_EXIST_ALREADY`, `TOPIC_NOT_EXIST`…).
 
+mod groups;
+
 use std::sync::Arc;
 
 use crate::client::config::ClientConfig;

@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::client::allocate::AllocateStrategy;
 use crate::client::config::{
     ConsumeFrom, POLL_TIMEOUT_MS_DEFAULT, PULL_ERROR_BACKOFF_MS_DEFAULT,
     REASSIGN_INTERVAL_MS_DEFAULT,
@@ -98,6 +99,10 @@ pub(crate) struct ConsumerCore {
     available: Notify,
     poll_cursor: AtomicUsize,
     tasks: Tasks,
+    /// How the group's queues are shared (subscribe mode).
+    pub(crate) allocate: Arc<dyn AllocateStrategy>,
+    /// Reassign now (the broker's membership notice).
+    pub(crate) reassign_now: Arc<Notify>,
 }
 
 impl ConsumerCore {
@@ -167,7 +172,12 @@ impl ConsumerCore {
         let mut signal = self.tasks.signal();
         self.tasks.spawn(async move {
             let every = Duration::from_millis(REASSIGN_INTERVAL_MS_DEFAULT);
-            while signal.sleep(every).await {
+            loop {
+                tokio::select! {
+                    () = core.reassign_now.notified() => {}
+                    () = tokio::time::sleep(every) => {}
+                    () = signal.wait() => return,
+                }
                 if *lock(&core.mode) == Mode::Subscribe {
                     let _ = core.reassign_subscriptions().await;
                 }
@@ -222,6 +232,10 @@ impl PullConsumer {
         core.spawn_periodic_tasks();
         core.instance.set_consumer(core.consumer_data());
         core.instance.heartbeat_all().await;
+        if *lock(&core.mode) == Mode::Subscribe {
+            // Now a member: take this consumer's share of the group's queues.
+            let _ = core.reassign_subscriptions().await;
+        }
         tracing::info!(group = %core.group, "pull consumer started");
         Ok(())
     }
@@ -239,6 +253,9 @@ impl PullConsumer {
         {
             tracing::warn!(group = %core.group, error = %e, "final commit failed");
         }
+        if *lock(&core.mode) == Mode::Subscribe {
+            core.unregister().await;
+        }
         core.instance.remove_consumer(&core.group);
         core.instance.shutdown().await;
         tracing::info!(group = %core.group, "pull consumer shut down");
@@ -252,10 +269,11 @@ impl PullConsumer {
     }
 
     /// Subscribes to `topic` with a tag expression (`*` or `TagA || TagB`, what a `&str`
-    /// converts to) or a `Selector::Sql` condition: every read queue of the topic is assigned
-    /// (now if started, else at `start`). A SQL92 condition is checked by the topic's brokers
-    /// at once; one they cannot parse is refused (`SUBSCRIPTION_PARSE_FAILED`, naming the
-    /// position) and the subscription is not kept.
+    /// converts to) or a `Selector::Sql` condition, and joins the consumer group: this
+    /// consumer's share of the topic's read queues (by its allocation strategy, among the
+    /// group's members) is assigned now if started, else at `start`. A SQL92 condition is
+    /// checked by the topic's brokers at once; one they cannot parse is refused
+    /// (`SUBSCRIPTION_PARSE_FAILED`, naming the position) and the subscription is not kept.
     pub async fn subscribe(
         &self,
         topic: &str,

@@ -95,6 +95,18 @@ api_keys! {
     QueryRoute = 30, "QueryRoute", 0;
     /// A client announces itself and its groups.
     Heartbeat = 31, "Heartbeat", 0;
+    /// The client ids of a consumer group's members, sorted.
+    GetConsumerList = 50, "GetConsumerList", 0;
+    /// Broker → client: a consumer group's membership changed; rebalance now.
+    NotifyConsumerIdsChanged = 51, "NotifyConsumerIdsChanged", 0;
+    /// Lock queues for an orderly consumer of a group.
+    LockBatch = 52, "LockBatch", 0;
+    /// Release queue locks.
+    UnlockBatch = 53, "UnlockBatch", 0;
+    /// Hand a message that failed to consume back for retry or the dead-letter queue.
+    ConsumerSendBack = 54, "ConsumerSendBack", 0;
+    /// A client leaves its producer or consumer group.
+    UnregisterClient = 55, "UnregisterClient", 0;
     /// Find stored messages by key, unique id, commit-log offset or queue offset.
     QueryMessage = 60, "QueryMessage", 0;
     /// Which consumer groups consumed one message.

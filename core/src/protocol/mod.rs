@@ -10,16 +10,20 @@
 pub mod api;
 pub mod api_versions;
 pub mod check_transaction_state;
+pub mod consumer_send_back;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
 pub mod end_transaction;
 pub mod error;
 pub mod frame;
+pub mod get_consumer_list;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
 pub mod list_topics;
+pub mod lock_batch;
+pub mod notify_consumer_ids_changed;
 pub mod offset_common;
 pub mod pull;
 pub mod query_consumer_offset;
@@ -32,6 +36,8 @@ pub mod send_message;
 pub mod status;
 pub mod track_message;
 pub mod types;
+pub mod unlock_batch;
+pub mod unregister_client;
 pub mod update_consumer_offset;
 pub mod update_topic;
 pub mod wire;
@@ -44,6 +50,7 @@ use bytes::{Bytes, BytesMut};
 pub use api::{ApiKey, ApiVersionRange, Body, Request};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use check_transaction_state::CheckTransactionStateRequest;
+pub use consumer_send_back::ConsumerSendBackRequest;
 pub use create_topic::CreateTopicRequest;
 pub use delete_topic::DeleteTopicRequest;
 pub use describe_topic::{DescribeTopicRequest, DescribeTopicResponse, QueueStatus};
@@ -52,10 +59,13 @@ pub use error::{DecodeError, EncodeError};
 pub use frame::{
     FrameHeader, FrameKind, FrameReader, RawFrame, ResponseHead, decode_frame, split_frame,
 };
+pub use get_consumer_list::{ConsumerListResponse, GetConsumerListRequest};
 pub use get_max_offset::GetMaxOffsetRequest;
 pub use get_min_offset::GetMinOffsetRequest;
 pub use heartbeat::{ConsumerData, HeartbeatRequest};
 pub use list_topics::{ListTopicsRequest, ListTopicsResponse};
+pub use lock_batch::{LockBatchRequest, LockBatchResponse, LockQueue};
+pub use notify_consumer_ids_changed::NotifyConsumerIdsChangedRequest;
 pub use offset_common::OffsetResponse;
 pub use pull::{PullRequest, PullResponse};
 pub use query_consumer_offset::QueryConsumerOffsetRequest;
@@ -70,6 +80,8 @@ pub use types::{
     ConsumeFrom, ConsumeType, Empty, ExpressionType, MessageModel, PERM_READ, PERM_WRITE,
     PullStatus, Subscription, TopicConfig,
 };
+pub use unlock_batch::UnlockBatchRequest;
+pub use unregister_client::UnregisterClientRequest;
 pub use update_consumer_offset::UpdateConsumerOffsetRequest;
 pub use update_topic::UpdateTopicRequest;
 
@@ -125,6 +137,12 @@ any_request! {
     ListTopics(ListTopicsRequest),
     QueryRoute(QueryRouteRequest),
     Heartbeat(HeartbeatRequest),
+    GetConsumerList(GetConsumerListRequest),
+    NotifyConsumerIdsChanged(NotifyConsumerIdsChangedRequest),
+    LockBatch(LockBatchRequest),
+    UnlockBatch(UnlockBatchRequest),
+    ConsumerSendBack(ConsumerSendBackRequest),
+    UnregisterClient(UnregisterClientRequest),
     QueryMessage(QueryMessageRequest),
     TrackMessage(TrackMessageRequest),
     EndTransaction(EndTransactionRequest),

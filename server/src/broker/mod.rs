@@ -10,10 +10,13 @@ pub mod channel;
 pub mod clients;
 pub mod connection;
 pub mod filter;
+pub mod groups;
 pub mod handlers;
+pub mod locks;
 pub mod names;
 pub mod offsets;
 pub mod reply;
+pub mod scheduler;
 pub mod topics;
 pub mod transaction;
 
@@ -27,7 +30,10 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::broker::clients::ClientRegistry;
+use crate::broker::groups::GroupNotifier;
+use crate::broker::locks::LockManager;
 use crate::broker::offsets::ConsumerOffsets;
+use crate::broker::scheduler::Scheduler;
 use crate::broker::topics::TopicManager;
 use crate::broker::transaction::TransactionService;
 use crate::config::BrokerConfig;
@@ -73,6 +79,12 @@ pub struct BrokerState {
     pub clients: ClientRegistry,
     /// Half messages and their check-backs.
     pub transactions: TransactionService,
+    /// Queued consumer-group membership notices.
+    pub notifier: GroupNotifier,
+    /// Orderly consumers' queue locks.
+    pub locks: LockManager,
+    /// The delivery scheduler of delayed messages.
+    pub scheduler: Scheduler,
     shutdown: watch::Sender<bool>,
 }
 
@@ -175,7 +187,10 @@ async fn open_state(
     .map_err(BrokerError::Metadata)?;
     let transactions =
         TransactionService::open(&config_dir, &config).map_err(BrokerError::Metadata)?;
+    let progress = config_dir.join("timer_progress");
     let offsets = ConsumerOffsets::load(config_dir).map_err(BrokerError::Metadata)?;
+    let scheduler = Scheduler::start(store.clone(), progress).map_err(BrokerError::Metadata)?;
+    let locks = LockManager::new(Duration::from_millis(config.rebalance_lock_max_live_ms));
     let (shutdown, _) = watch::channel(false);
     Ok(BrokerState {
         config,
@@ -185,6 +200,9 @@ async fn open_state(
         offsets,
         clients: ClientRegistry::default(),
         transactions,
+        notifier: GroupNotifier::default(),
+        locks,
+        scheduler,
         shutdown,
     })
 }
@@ -220,6 +238,8 @@ impl BrokerHandle {
         if let Err(e) = self.state.offsets.persist() {
             tracing::error!(error = %e, "cannot save consumer offsets at shutdown");
         }
+        let state = self.state.clone();
+        let _ = tokio::task::spawn_blocking(move || state.scheduler.stop()).await;
         let store = self.state.store.clone();
         tokio::task::spawn_blocking(move || store.shutdown())
             .await
@@ -238,6 +258,8 @@ impl BrokerHandle {
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
         let _ = self.transactions.await;
+        let state = self.state.clone();
+        let _ = tokio::task::spawn_blocking(move || state.scheduler.kill()).await;
         self.state.store.abandon();
     }
 }
@@ -276,6 +298,18 @@ async fn accept_loop(state: Arc<BrokerState>, listener: TcpListener) {
 }
 
 async fn housekeeping_loop(state: Arc<BrokerState>) {
+    let mut notifier = tokio::spawn(groups::notify_loop(state.clone(), state.shutdown_rx()));
+    housekeeping_ticks(&state).await;
+    // The notifier stops on the same shutdown signal; `kill` aborts this task and so drops it.
+    if tokio::time::timeout(Duration::from_secs(2), &mut notifier)
+        .await
+        .is_err()
+    {
+        notifier.abort();
+    }
+}
+
+async fn housekeeping_ticks(state: &Arc<BrokerState>) {
     let mut shutdown = state.shutdown_rx();
     let period = Duration::from_millis(state.config.offset_flush_interval_ms.max(1));
     loop {
@@ -286,7 +320,8 @@ async fn housekeeping_loop(state: Arc<BrokerState>) {
         if let Err(e) = state.offsets.persist() {
             tracing::error!(error = %e, "cannot save consumer offsets");
         }
-        state.clients.expire();
+        let expired = state.clients.expire();
+        state.notifier.changed(expired);
         state.transactions.sync();
     }
 }

@@ -50,6 +50,9 @@ pub enum AdminCommand {
         #[arg(short = 't', long)]
         topic: String,
     },
+    /// Consumer groups: `describe G` (members, committed offset and lag per queue).
+    #[command(subcommand)]
+    Group(crate::cli::group::GroupCommand),
 }
 
 /// `ferrocket admin topic …`.
@@ -216,6 +219,7 @@ async fn dispatch(admin: &Admin, args: &AdminArgs) -> Result<(), String> {
             };
             message::run(admin, target, command).await
         }
+        AdminCommand::Group(command) => crate::cli::group::run(&args.client.namesrv, command).await,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod bench;
 pub mod client;
 pub mod consume;
+pub mod group;
 pub mod message;
 pub mod output;
 pub mod produce;

@@ -36,6 +36,12 @@ pub enum FlushMode {
     Sync,
 }
 
+/// RocketMQ's 18 delay levels: 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h.
+pub const DELAY_LEVELS_MS_DEFAULT: [u64; 18] = [
+    1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000,
+    480_000, 540_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000,
+];
+
 /// Configuration of one store (one broker's data directory).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -75,6 +81,9 @@ pub struct StoreConfig {
     pub index_slot_count: u32,
     /// Entries of one index file (then a new file is started).
     pub index_entry_count: u32,
+    /// Delay of each delay level (level 1 first), in milliseconds; levels past the last clamp
+    /// to the last.
+    pub delay_levels_ms: Vec<u64>,
 }
 
 impl StoreConfig {
@@ -98,6 +107,7 @@ impl StoreConfig {
             store_host: ferrocket::message::unspecified_addr(),
             index_slot_count: INDEX_SLOT_COUNT_DEFAULT,
             index_entry_count: INDEX_ENTRY_COUNT_DEFAULT,
+            delay_levels_ms: DELAY_LEVELS_MS_DEFAULT.to_vec(),
         }
     }
 
@@ -144,6 +154,9 @@ impl StoreConfig {
         }
         if self.index_slot_count == 0 || self.index_entry_count == 0 {
             return bad("index_slot_count and index_entry_count must be > 0".into());
+        }
+        if self.delay_levels_ms.is_empty() || self.delay_levels_ms.len() > usize::from(u8::MAX) {
+            return bad("delay_levels_ms must hold 1..=255 levels".into());
         }
         Ok(())
     }

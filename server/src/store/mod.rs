@@ -46,6 +46,7 @@ mod service;
 mod sim;
 #[cfg(test)]
 mod tests;
+mod timer;
 
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -61,6 +62,7 @@ pub use mmap::MmapStorage;
 pub use read::RecordFilter;
 pub use segment::{DiskUsage, Segment, Storage};
 pub use sim::SimStorage;
+pub use timer::{TIMER_QUEUE_ID, TIMER_TOPIC, TimerEntry};
 
 /// A batch of records to append to one queue; all of it is stored or none of it.
 #[derive(Debug, Clone, Copy)]

@@ -28,6 +28,7 @@ use crate::store::index::Index;
 use crate::store::queue_recovery::LoadRules;
 use crate::store::queues::QueueTable;
 use crate::store::segment::Storage;
+use crate::store::timer::target_queue;
 use crate::store::{RecoveryReport, lock};
 
 /// Bytes read at once when looking for non-zero bytes after the end.
@@ -290,9 +291,8 @@ fn entry_matches(
     let Ok(Some(bytes)) = commit_log.bytes_at(pos, size) else {
         return false;
     };
-    check_record(&bytes, pos).is_ok_and(|view| {
-        view.topic == topic && view.queue_id() == queue_id && view.queue_offset() == index
-    })
+    check_record(&bytes, pos)
+        .is_ok_and(|view| target_queue(&view) == (topic, queue_id) && view.queue_offset() == index)
 }
 
 /// Gives every segment but the last the store timestamp of the first record of the next one

@@ -1,8 +1,10 @@
-//! Which queues a pull consumer reads, kept in one place so group rebalance can plug in later.
+//! Which queues a pull consumer reads.
 //!
-//! `subscribe` mode: every read queue of each subscribed topic (`queues_for_subscription`, the
-//! seam where a rebalance strategy will pick this client's share). `assign` mode: exactly the
-//! queues the application named. `apply_assignment` is the only function that adds or removes
+//! `subscribe` mode joins the consumer group (clustering): the sorted read queues of each
+//! subscribed topic and the sorted member list from `GetConsumerList` go through the consumer's
+//! `AllocateStrategy` (`queues_for_subscription`), at start, every `REASSIGN_INTERVAL_MS_DEFAULT`
+//! and at once on the broker's membership notice, so pull and push consumers of one group share
+//! the queues. `assign` mode: exactly the queues the application named. `apply_assignment` is the only function that adds or removes
 //! queues: it starts a fetch task for each new queue and stops removed ones.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -16,7 +18,7 @@ use crate::client::shutdown::lock;
 use crate::client::subscription::Selector;
 use crate::limits::EXPRESSION_LEN_MAX;
 use crate::message::MessageExt;
-use crate::protocol::{ExpressionType, Subscription};
+use crate::protocol::{ExpressionType, GetConsumerListRequest, Status, Subscription};
 
 /// A subscription: `*` (every message), `TagA || TagB`, or a SQL92 condition (which the
 /// broker evaluates; the client keeps every message it sends).
@@ -114,10 +116,37 @@ pub(crate) enum Mode {
     Assign,
 }
 
-/// The queues of `route` this client reads for a subscription: today all read queues (one
-/// consumer per group); a rebalance strategy will pick a share here.
-pub(crate) fn queues_for_subscription(route: &TopicRouteInfo) -> BTreeSet<MessageQueue> {
-    route.read_queues.iter().cloned().collect()
+/// This member's share of `route`'s read queues; `None` while the broker does not list it
+/// as a member yet (before its first heartbeat), so the current queues are kept.
+pub(crate) async fn queues_for_subscription(
+    core: &ConsumerCore,
+    route: &TopicRouteInfo,
+) -> Result<Option<BTreeSet<MessageQueue>>, ClientError> {
+    let mut mq_all = route.read_queues.clone();
+    mq_all.sort();
+    let Some(addr) = route.masters.values().next() else {
+        return Ok(Some(BTreeSet::new()));
+    };
+    let conn = core.instance.pool.get(addr).await?;
+    let request = GetConsumerListRequest {
+        consumer_group: core.group.clone(),
+    };
+    let timeout = core.instance.config.request_timeout;
+    let mut members = match conn.call(&request, timeout).await {
+        Ok(list) => list.client_ids,
+        // A broker without consumer groups: this consumer reads every queue.
+        Err(e) if e.status() == Some(Status::UnsupportedApi) => {
+            return Ok(Some(mq_all.into_iter().collect()));
+        }
+        Err(e) => return Err(e),
+    };
+    members.sort();
+    let me = core.instance.client_id();
+    if !members.iter().any(|m| m == me) {
+        return Ok(None);
+    }
+    let mine = core.allocate.allocate(&core.group, me, &mq_all, &members);
+    Ok(Some(mine.into_iter().collect()))
 }
 
 impl ConsumerCore {
@@ -167,12 +196,16 @@ impl ConsumerCore {
         let topics: Vec<String> = lock(&self.filters).keys().cloned().collect();
         let mut first_error = None;
         for topic in topics {
-            match self.instance.routes.get(&topic, false).await {
-                Ok(route) => {
-                    let removed =
-                        self.apply_assignment(Some(&topic), queues_for_subscription(&route));
+            let share = match self.instance.routes.get(&topic, false).await {
+                Ok(route) => queues_for_subscription(self, &route).await,
+                Err(e) => Err(e),
+            };
+            match share {
+                Ok(Some(wanted)) => {
+                    let removed = self.apply_assignment(Some(&topic), wanted);
                     self.commit_removed(removed).await;
                 }
+                Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(topic, error = %e, "cannot assign queues");
                     first_error.get_or_insert(e);

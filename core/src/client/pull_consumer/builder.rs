@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::{CREATED, ConsumerCore, ConsumerOptions, Mode, PullConsumer};
+use crate::client::allocate::{AllocateAveragely, AllocateStrategy};
 use crate::client::config::{ClientConfig, ConsumeFrom};
 use crate::client::error::ClientError;
 use crate::client::instance::ClientInstance;
@@ -24,6 +25,7 @@ pub struct PullConsumerBuilder {
     config: ClientConfig,
     namesrv_error: Option<ClientError>,
     options: ConsumerOptions,
+    allocate: Option<Arc<dyn AllocateStrategy>>,
 }
 
 impl PullConsumerBuilder {
@@ -91,6 +93,12 @@ impl PullConsumerBuilder {
         self
     }
 
+    /// How the group's queues are shared in subscribe mode (default `AllocateAveragely`).
+    pub fn allocate_strategy(mut self, strategy: Arc<dyn AllocateStrategy>) -> Self {
+        self.allocate = Some(strategy);
+        self
+    }
+
     /// Checks the settings and builds the consumer (not yet started).
     pub fn build(self) -> Result<PullConsumer, ClientError> {
         if let Some(e) = self.namesrv_error {
@@ -112,9 +120,19 @@ impl PullConsumerBuilder {
         if o.auto_commit_interval.is_zero() {
             return bad("auto-commit interval must be > 0");
         }
+        let reassign_now = Arc::new(Notify::new());
+        let notice = reassign_now.clone();
+        let handler: crate::client::RequestHandler =
+            Arc::new(move |frame: crate::protocol::RawFrame| {
+                if frame.header.api_key == crate::protocol::ApiKey::NotifyConsumerIdsChanged.code()
+                {
+                    notice.notify_one();
+                }
+                None
+            });
         let core = ConsumerCore {
             group,
-            instance: ClientInstance::new(self.config, None),
+            instance: ClientInstance::new(self.config, Some(handler)),
             options: self.options,
             state: AtomicU8::new(CREATED),
             mode: Mutex::new(Mode::Unset),
@@ -123,6 +141,8 @@ impl PullConsumerBuilder {
             available: Notify::new(),
             poll_cursor: AtomicUsize::new(0),
             tasks: Tasks::new(),
+            allocate: self.allocate.unwrap_or_else(|| Arc::new(AllocateAveragely)),
+            reassign_now,
         };
         Ok(PullConsumer {
             core: Arc::new(core),

@@ -114,6 +114,27 @@ impl ConsumerCore {
         Ok(())
     }
 
+    /// Tells every broker this consumer leaves its group, so the others rebalance at once.
+    pub(crate) async fn unregister(&self) {
+        let request = crate::protocol::UnregisterClientRequest {
+            client_id: self.instance.client_id().to_owned(),
+            producer_group: String::new(),
+            consumer_group: self.group.clone(),
+        };
+        for addr in self.instance.routes.broker_addrs() {
+            let result = match self.instance.pool.get(&addr).await {
+                Ok(conn) => conn
+                    .call(&request, self.instance.config.request_timeout)
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                tracing::debug!(broker = %addr, error = %e, "unregister failed");
+            }
+        }
+    }
+
     /// Commits every assigned queue; every queue is tried, the first failure is returned.
     pub(crate) async fn commit_all(&self) -> Result<(), ClientError> {
         let queues: Vec<Arc<QueueState>> = lock(&self.queues).values().cloned().collect();

@@ -21,8 +21,10 @@ use crate::protocol::{
     UpdateTopicRequest,
 };
 use crate::protocol::{
-    CheckTransactionStateRequest, EndTransactionRequest, QueryMessageRequest, QueryMessageResponse,
-    TrackMessageRequest, TrackMessageResponse,
+    CheckTransactionStateRequest, ConsumerListResponse, ConsumerSendBackRequest,
+    EndTransactionRequest, GetConsumerListRequest, LockBatchRequest, LockBatchResponse,
+    NotifyConsumerIdsChangedRequest, QueryMessageRequest, QueryMessageResponse,
+    TrackMessageRequest, TrackMessageResponse, UnlockBatchRequest, UnregisterClientRequest,
 };
 
 /// Any response body, chosen by the api key it answers.
@@ -38,6 +40,8 @@ pub(crate) enum AnyResponse {
     Route(TopicRoute),
     QueryMessage(QueryMessageResponse),
     Track(TrackMessageResponse),
+    ConsumerList(ConsumerListResponse),
+    LockBatch(LockBatchResponse),
 }
 
 fn decode_as<R: Request>(
@@ -76,6 +80,14 @@ impl AnyResponse {
             ApiKey::CheckTransactionState => {
                 decode_as::<CheckTransactionStateRequest>(body, A::Empty)
             }
+            ApiKey::GetConsumerList => decode_as::<GetConsumerListRequest>(body, A::ConsumerList),
+            ApiKey::NotifyConsumerIdsChanged => {
+                decode_as::<NotifyConsumerIdsChangedRequest>(body, A::Empty)
+            }
+            ApiKey::LockBatch => decode_as::<LockBatchRequest>(body, A::LockBatch),
+            ApiKey::UnlockBatch => decode_as::<UnlockBatchRequest>(body, A::Empty),
+            ApiKey::ConsumerSendBack => decode_as::<ConsumerSendBackRequest>(body, A::Empty),
+            ApiKey::UnregisterClient => decode_as::<UnregisterClientRequest>(body, A::Empty),
         }
     }
 
@@ -92,6 +104,8 @@ impl AnyResponse {
             AnyResponse::Route(b) => b,
             AnyResponse::QueryMessage(b) => b,
             AnyResponse::Track(b) => b,
+            AnyResponse::ConsumerList(b) => b,
+            AnyResponse::LockBatch(b) => b,
         }
     }
 }
@@ -219,6 +233,42 @@ const REQUESTS: &[RequestRow] = &[
         21,
         "A client announces two producer groups and two consumer groups with three subscriptions.",
         || AnyRequest::Heartbeat(s::heartbeat_request()),
+    ),
+    (
+        "get_consumer_list_request",
+        50,
+        "A consumer asks for the members of its group before a rebalance.",
+        || AnyRequest::GetConsumerList(s::get_consumer_list_request()),
+    ),
+    (
+        "notify_consumer_ids_changed_request",
+        51,
+        "The broker tells a consumer that its group's membership changed.",
+        || AnyRequest::NotifyConsumerIdsChanged(s::notify_consumer_ids_changed_request()),
+    ),
+    (
+        "lock_batch_request",
+        52,
+        "An orderly consumer asks to lock queue 3 of orders and its group's retry queue.",
+        || AnyRequest::LockBatch(s::lock_batch_request()),
+    ),
+    (
+        "unlock_batch_request",
+        53,
+        "An orderly consumer releases two queue locks.",
+        || AnyRequest::UnlockBatch(s::unlock_batch_request()),
+    ),
+    (
+        "consumer_send_back_request",
+        54,
+        "A consumer hands a message back for retry at delay level 5, at most 16 retries.",
+        || AnyRequest::ConsumerSendBack(s::consumer_send_back_request()),
+    ),
+    (
+        "unregister_client_request",
+        55,
+        "A client leaves its consumer group at shutdown.",
+        || AnyRequest::UnregisterClient(s::unregister_client_request()),
     ),
     (
         "query_message_request",
@@ -360,6 +410,48 @@ const RESPONSES: &[ResponseRow] = &[
         || AnyResponse::Empty(Empty),
     ),
     (
+        "get_consumer_list_response",
+        50,
+        "Two members of the group, sorted.",
+        ApiKey::GetConsumerList,
+        || AnyResponse::ConsumerList(s::consumer_list_response()),
+    ),
+    (
+        "notify_consumer_ids_changed_response",
+        51,
+        "The notice acknowledged (it is normally sent oneway); the body is empty.",
+        ApiKey::NotifyConsumerIdsChanged,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "lock_batch_response",
+        52,
+        "Only queue 3 of orders was locked; another client holds the retry queue.",
+        ApiKey::LockBatch,
+        || AnyResponse::LockBatch(s::lock_batch_response()),
+    ),
+    (
+        "unlock_batch_response",
+        53,
+        "The locks were released; the body is empty.",
+        ApiKey::UnlockBatch,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "consumer_send_back_response",
+        54,
+        "The message was stored for retry; the body is empty.",
+        ApiKey::ConsumerSendBack,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "unregister_client_response",
+        55,
+        "The client left the group; the body is empty.",
+        ApiKey::UnregisterClient,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
         "query_message_response",
         60,
         "One stored record matches the query.",
@@ -447,7 +539,17 @@ fn specials() -> Vec<Sample> {
         correlation_id,
         content,
     };
+    let notify = Content::Request {
+        kind: FrameKind::Oneway,
+        body: AnyRequest::NotifyConsumerIdsChanged(s::notify_consumer_ids_changed_request()),
+    };
     vec![
+        sample(
+            "notify_consumer_ids_changed_oneway",
+            25,
+            "The membership notice as the broker sends it: oneway, no response follows.",
+            notify,
+        ),
         sample(
             "update_consumer_offset_oneway",
             22,

@@ -13,10 +13,13 @@ use crate::message::MessageExt;
 use crate::protocol::api::ApiVersionRange;
 use crate::protocol::testkit::catalog::AnyResponse;
 use crate::protocol::{
-    AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, MessageModel, PullRequest,
-    PullStatus, SendBatchRequest, SendMessageRequest, Subscription, TopicConfig, TopicRoute,
+    AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, LockQueue, MessageModel,
+    PullRequest, PullStatus, SendBatchRequest, SendMessageRequest, Subscription, TopicConfig,
+    TopicRoute,
 };
-use crate::protocol::{QueryBy, TrackState, TransactionResolution};
+use crate::protocol::{
+    EndTransactionRequest, QueryBy, QueryMessageRequest, TrackState, TransactionResolution,
+};
 
 /// A 64-bit integer as a decimal string.
 pub(crate) fn u64s(value: u64) -> Value {
@@ -141,6 +144,13 @@ fn consumer(c: &ConsumerData) -> Value {
     })
 }
 
+fn lock_queues(queues: &[LockQueue]) -> Value {
+    queues
+        .iter()
+        .map(|q| json!({"topic": q.topic, "queue_id": q.queue_id}))
+        .collect()
+}
+
 fn route(r: &TopicRoute) -> Value {
     let queues: Value = r
         .queues
@@ -204,35 +214,64 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
             "producer_groups": r.producer_groups,
             "consumer_groups": r.consumer_groups.iter().map(consumer).collect::<Value>(),
         }),
-        AnyRequest::QueryMessage(r) => json!({
-            "topic": r.topic,
-            "query_by": query_by(r.query_by),
-            "key": r.key,
-            "queue_id": r.queue_id,
-            "offset": u64s(r.offset),
-            "begin_timestamp_ms": u64s(r.begin_timestamp_ms),
-            "end_timestamp_ms": u64s(r.end_timestamp_ms),
-            "max_results": r.max_results,
+        AnyRequest::GetConsumerList(r) => json!({"consumer_group": r.consumer_group}),
+        AnyRequest::NotifyConsumerIdsChanged(r) => json!({"consumer_group": r.consumer_group}),
+        AnyRequest::LockBatch(r) => json!({
+            "consumer_group": r.consumer_group, "client_id": r.client_id,
+            "queues": lock_queues(&r.queues),
         }),
+        AnyRequest::UnlockBatch(r) => json!({
+            "consumer_group": r.consumer_group, "client_id": r.client_id,
+            "queues": lock_queues(&r.queues),
+        }),
+        AnyRequest::ConsumerSendBack(r) => json!({
+            "consumer_group": r.consumer_group,
+            "commit_log_offset": u64s(r.commit_log_offset),
+            "msg_id": r.msg_id.to_string(),
+            "delay_level": r.delay_level,
+            "max_reconsume_times": r.max_reconsume_times,
+        }),
+        AnyRequest::UnregisterClient(r) => json!({
+            "client_id": r.client_id, "producer_group": r.producer_group,
+            "consumer_group": r.consumer_group,
+        }),
+        AnyRequest::QueryMessage(r) => query_message(r),
         AnyRequest::TrackMessage(r) => json!({
             "topic": r.topic,
             "queue_id": r.queue_id,
             "queue_offset": u64s(r.queue_offset),
             "commit_log_offset": u64s(r.commit_log_offset),
         }),
-        AnyRequest::EndTransaction(r) => json!({
-            "producer_group": r.producer_group,
-            "commit_log_offset": u64s(r.commit_log_offset),
-            "msg_id": r.msg_id.to_string(),
-            "resolution": resolution(r.resolution),
-            "from_check": r.from_check,
-        }),
+        AnyRequest::EndTransaction(r) => end_transaction(r),
         AnyRequest::CheckTransactionState(r) => json!({
             "broker_addr": r.broker_addr,
             "commit_log_offset": u64s(r.commit_log_offset),
             "record": hex(&r.record),
         }),
     }
+}
+
+fn query_message(r: &QueryMessageRequest) -> Value {
+    json!({
+        "topic": r.topic,
+        "query_by": query_by(r.query_by),
+        "key": r.key,
+        "queue_id": r.queue_id,
+        "offset": u64s(r.offset),
+        "begin_timestamp_ms": u64s(r.begin_timestamp_ms),
+        "end_timestamp_ms": u64s(r.end_timestamp_ms),
+        "max_results": r.max_results,
+    })
+}
+
+fn end_transaction(r: &EndTransactionRequest) -> Value {
+    json!({
+        "producer_group": r.producer_group,
+        "commit_log_offset": u64s(r.commit_log_offset),
+        "msg_id": r.msg_id.to_string(),
+        "resolution": resolution(r.resolution),
+        "from_check": r.from_check,
+    })
 }
 
 fn send_message(r: &SendMessageRequest) -> Value {
@@ -329,6 +368,8 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
                 .collect();
             json!({"groups": groups})
         }
+        AnyResponse::ConsumerList(r) => json!({"client_ids": r.client_ids}),
+        AnyResponse::LockBatch(r) => json!({"locked": lock_queues(&r.locked)}),
     }
 }
 

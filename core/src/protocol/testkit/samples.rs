@@ -25,9 +25,11 @@ use crate::protocol::{
     Subscription, TopicConfig, TopicRoute, UpdateConsumerOffsetRequest, UpdateTopicRequest,
 };
 use crate::protocol::{
-    CheckTransactionStateRequest, EndTransactionRequest, GroupTrack, QueryBy, QueryMessageRequest,
-    QueryMessageResponse, TrackMessageRequest, TrackMessageResponse, TrackState,
-    TransactionResolution,
+    CheckTransactionStateRequest, ConsumerListResponse, ConsumerSendBackRequest,
+    EndTransactionRequest, GetConsumerListRequest, GroupTrack, LockBatchRequest, LockBatchResponse,
+    LockQueue, NotifyConsumerIdsChangedRequest, QueryBy, QueryMessageRequest, QueryMessageResponse,
+    TrackMessageRequest, TrackMessageResponse, TrackState, TransactionResolution,
+    UnlockBatchRequest, UnregisterClientRequest,
 };
 
 fn addr(s: &str) -> SocketAddr {
@@ -425,6 +427,77 @@ pub(crate) fn heartbeat_request() -> HeartbeatRequest {
                 subscriptions: vec![sub("orders", ExpressionType::Tag, "*")],
             },
         ],
+    }
+}
+
+pub(crate) fn get_consumer_list_request() -> GetConsumerListRequest {
+    GetConsumerListRequest {
+        consumer_group: "cg-orders".into(),
+    }
+}
+
+pub(crate) fn consumer_list_response() -> ConsumerListResponse {
+    ConsumerListResponse {
+        client_ids: vec!["192.168.1.20@12345#1".into(), "192.168.1.21@777#2".into()],
+    }
+}
+
+pub(crate) fn notify_consumer_ids_changed_request() -> NotifyConsumerIdsChangedRequest {
+    NotifyConsumerIdsChangedRequest {
+        consumer_group: "cg-orders".into(),
+    }
+}
+
+fn lock_queues() -> Vec<LockQueue> {
+    vec![
+        LockQueue {
+            topic: "orders".into(),
+            queue_id: 3,
+        },
+        LockQueue {
+            topic: "%RETRY%cg-orders".into(),
+            queue_id: 0,
+        },
+    ]
+}
+
+pub(crate) fn lock_batch_request() -> LockBatchRequest {
+    LockBatchRequest {
+        consumer_group: "cg-orders".into(),
+        client_id: "192.168.1.20@12345#1".into(),
+        queues: lock_queues(),
+    }
+}
+
+pub(crate) fn lock_batch_response() -> LockBatchResponse {
+    LockBatchResponse {
+        locked: lock_queues()[..1].to_vec(),
+    }
+}
+
+pub(crate) fn unlock_batch_request() -> UnlockBatchRequest {
+    UnlockBatchRequest {
+        consumer_group: "cg-orders".into(),
+        client_id: "192.168.1.20@12345#1".into(),
+        queues: lock_queues(),
+    }
+}
+
+pub(crate) fn consumer_send_back_request() -> ConsumerSendBackRequest {
+    ConsumerSendBackRequest {
+        consumer_group: "cg-orders".into(),
+        commit_log_offset: 0x0000_0001_0000_0200,
+        msg_id: stamp_one().msg_id,
+        delay_level: 5,
+        max_reconsume_times: 16,
+    }
+}
+
+pub(crate) fn unregister_client_request() -> UnregisterClientRequest {
+    UnregisterClientRequest {
+        client_id: "192.168.1.20@12345#1".into(),
+        producer_group: String::new(),
+        consumer_group: "cg-orders".into(),
     }
 }
 

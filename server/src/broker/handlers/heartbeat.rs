@@ -1,10 +1,12 @@
-//! `Heartbeat`: remember the client, its groups and subscriptions.
+//! `Heartbeat`: remember the client, its groups and subscriptions; create a clustering group's
+//! retry topic; queue a membership notice when a group changed.
 
-use ferrocket::protocol::{HeartbeatRequest, Status};
+use ferrocket::protocol::{HeartbeatRequest, MessageModel, Status, TopicConfig};
 
 use crate::broker::BrokerState;
 use crate::broker::connection::ConnContext;
 use crate::broker::filter::Filter;
+use crate::broker::handlers::consumer_send_back::RETRY_TOPIC_PREFIX;
 use crate::broker::names;
 use crate::broker::reply::Reply;
 
@@ -22,7 +24,20 @@ pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest)
     if let Err(reply) = check_subscriptions(&request) {
         return reply;
     }
-    state.clients.heartbeat(&ctx.channel, request);
+    // Like RocketMQ, a clustering group's retry topic exists from its first heartbeat, so its
+    // members can route and pull it before any message was sent back.
+    for group in &request.consumer_groups {
+        if group.message_model == MessageModel::Clustering {
+            let retry = format!("{RETRY_TOPIC_PREFIX}{}", group.group);
+            if state.topics.get(&retry).is_none()
+                && let Err(e) = state.topics.create(TopicConfig::new(retry.as_str(), 1))
+            {
+                tracing::debug!(topic = retry, error = %e, "retry topic not created");
+            }
+        }
+    }
+    let changed = state.clients.heartbeat(&ctx.channel, request);
+    state.notifier.changed(changed);
     Reply::empty()
 }
 

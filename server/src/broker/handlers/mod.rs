@@ -1,14 +1,17 @@
 //! One handler per request kind, mirroring `core/src/protocol/`, and the dispatch table.
 
 pub mod api_versions;
+pub mod consumer_send_back;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
 pub mod end_transaction;
+pub mod get_consumer_list;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
 pub mod list_topics;
+pub mod lock_batch;
 pub mod pull;
 pub mod query_consumer_offset;
 pub mod query_message;
@@ -17,6 +20,8 @@ pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
 pub mod track_message;
+pub mod unlock_batch;
+pub mod unregister_client;
 pub mod update_consumer_offset;
 pub mod update_topic;
 
@@ -55,6 +60,11 @@ pub async fn dispatch(
         AnyRequest::ListTopics(r) => list_topics::handle(state, r),
         AnyRequest::QueryRoute(r) => query_route::handle(state, r),
         AnyRequest::Heartbeat(r) => heartbeat::handle(state, ctx, r),
+        AnyRequest::GetConsumerList(r) => get_consumer_list::handle(state, r),
+        AnyRequest::LockBatch(r) => lock_batch::handle(state, r),
+        AnyRequest::UnlockBatch(r) => unlock_batch::handle(state, r),
+        AnyRequest::ConsumerSendBack(r) => consumer_send_back::handle(state, r).await,
+        AnyRequest::UnregisterClient(r) => unregister_client::handle(state, r),
         AnyRequest::EndTransaction(r) => end_transaction::handle(state, r).await,
         AnyRequest::QueryMessage(r) => query_message::handle(state, r),
         AnyRequest::TrackMessage(r) => track_message::handle(state, r),

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use ferrocket::protocol::record::{
-    SYS_FLAG_TRANSACTION_MASK, SYS_FLAG_TRANSACTION_PREPARED, parse_records,
+    RecordView, SYS_FLAG_TRANSACTION_MASK, SYS_FLAG_TRANSACTION_PREPARED, is_delayed, parse_records,
 };
 use ferrocket::protocol::{PERM_WRITE, SendMessageRequest, SendResponse, Status};
 
@@ -159,10 +159,10 @@ fn check_send(state: &BrokerState, args: &SendArgs<'_>) -> Result<(), Reply> {
             ),
         ));
     }
-    check_records(args)
+    check_records(state, args)
 }
 
-fn check_records(args: &SendArgs<'_>) -> Result<(), Reply> {
+fn check_records(state: &BrokerState, args: &SendArgs<'_>) -> Result<(), Reply> {
     let mut count = 0u32;
     for view in parse_records(args.records) {
         let view =
@@ -176,11 +176,8 @@ fn check_records(args: &SendArgs<'_>) -> Result<(), Reply> {
                 ),
             ));
         }
-        if view.delay_level() != 0 || view.deliver_at_ms() != 0 {
-            return Err(Reply::error(
-                Status::MessageIllegal,
-                format!("record {count}: delayed delivery is not enabled on this broker"),
-            ));
+        if is_delayed(&view) {
+            check_delayed(state, args, &view, count)?;
         }
         count += 1;
     }
@@ -216,6 +213,43 @@ fn half_record(args: &SendArgs<'_>) -> Result<Option<Bytes>, Reply> {
     transaction::records::to_half(args.records, args.producer_group, args.queue_id)
         .map(Some)
         .map_err(|e| Reply::error(Status::MessageIllegal, e))
+}
+
+/// A delayed record goes alone (RocketMQ cannot batch delayed messages either) and, with a
+/// delivery time, at most `timer_max_delay_ms` ahead; a time already past is delivered at once.
+fn check_delayed(
+    state: &BrokerState,
+    args: &SendArgs<'_>,
+    view: &RecordView<'_>,
+    index: u32,
+) -> Result<(), Reply> {
+    if args.record_count != 1 {
+        return Err(Reply::error(
+            Status::MessageIllegal,
+            format!("record {index}: a delayed message cannot be sent in a batch"),
+        ));
+    }
+    let at = view.deliver_at_ms();
+    if view.delay_level() == 0 && at != 0 {
+        let latest = now_ms().saturating_add(state.config.timer_max_delay_ms);
+        if at > latest {
+            return Err(Reply::error(
+                Status::MessageIllegal,
+                format!(
+                    "delivery time {at} is more than timer_max_delay_ms ({} ms) ahead",
+                    state.config.timer_max_delay_ms
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 /// The answer for a failed append.

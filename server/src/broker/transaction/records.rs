@@ -37,6 +37,10 @@ pub struct RealTarget {
 pub fn to_half(record: &Bytes, group: &str, queue_id: u32) -> Result<Bytes, String> {
     let ext = decode_record(record).map_err(|e| e.to_string())?;
     let mut msg = ext.message.clone();
+    // A transactional message is never delayed (RocketMQ clears the level too): the half
+    // message must stay in the half queue, not wait in the timer queue.
+    msg.delay_level = 0;
+    msg.deliver_at_ms = None;
     let props = &mut msg.properties;
     props.insert(PROPERTY_REAL_TOPIC.into(), msg.topic.clone());
     props.insert(PROPERTY_REAL_QUEUE_ID.into(), queue_id.to_string());
