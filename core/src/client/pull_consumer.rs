@@ -254,7 +254,7 @@ impl PullConsumer {
             tracing::warn!(group = %core.group, error = %e, "final commit failed");
         }
         if *lock(&core.mode) == Mode::Subscribe {
-            core.unregister().await;
+            core.instance.unregister_consumer(&core.group).await;
         }
         core.instance.remove_consumer(&core.group);
         core.instance.shutdown().await;

@@ -304,7 +304,7 @@ impl PushCore {
         msg: &MessageExt,
         delay_level: i32,
     ) -> Result<(), ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let request = ConsumerSendBackRequest {
             consumer_group: self.group.clone(),
             commit_log_offset: msg.commit_log_offset,

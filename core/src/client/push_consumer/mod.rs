@@ -326,7 +326,7 @@ impl PushConsumer {
         }
         core.persist_offsets(&queues).await;
         core.unlock_all(&queues).await;
-        core.unregister().await;
+        core.instance.unregister_consumer(&core.group).await;
         core.instance.remove_consumer(&core.group);
         core.instance.shutdown().await;
         tracing::info!(group = %core.group, "push consumer shut down");
