@@ -631,6 +631,44 @@ const char *ferrocket_message_ext_born_host(const struct ferrocket_message_ext_t
 const char *ferrocket_message_ext_store_host(const struct ferrocket_message_ext_t *msg);
 
 /**
+ * Decodes one stored message record (`spec/storage.md`: both CRCs checked) of exactly `len`
+ * bytes into `*out`. `FERROCKET_ERR_DECODE` when the bytes are not one valid record.
+ *
+ * Ownership: `bytes` is copied; on success the caller owns `*out` and frees it with
+ * `ferrocket_message_ext_destroy`. Threads: any. Blocks: never.
+ *
+ * # Safety
+ * `bytes` is NULL or points to `len` bytes; `out` is NULL or writable.
+ */
+enum ferrocket_status_t ferrocket_message_ext_decode(const void *bytes,
+                                                     size_t len,
+                                                     struct ferrocket_message_ext_t **out);
+
+/**
+ * Frees a received message the caller owns (one taken out of a poll array, or decoded).
+ * NULL is a no-op. Never call it on a message lent to a callback.
+ *
+ * Threads: not while another thread reads `msg`. Blocks: never.
+ *
+ * # Safety
+ * `msg` is NULL or an owned message not yet destroyed.
+ */
+void ferrocket_message_ext_destroy(struct ferrocket_message_ext_t *msg);
+
+/**
+ * Frees an array returned by `ferrocket_pull_consumer_poll` and every message still in it.
+ * To keep a message, copy its pointer and set its slot to NULL first; free it later with
+ * `ferrocket_message_ext_destroy`. `msgs` NULL is a no-op.
+ *
+ * Threads: not while another thread reads the messages. Blocks: never.
+ *
+ * # Safety
+ * `msgs` is NULL or an array from `ferrocket_pull_consumer_poll` with the `count` it gave,
+ * not yet destroyed; each slot is NULL or the message the poll put there.
+ */
+void ferrocket_message_ext_array_destroy(struct ferrocket_message_ext_t **msgs, size_t count);
+
+/**
  * The queue id the message is stored in. Threads: any. Blocks: never. NULL `msg` gives 0.
  *
  * # Safety
@@ -733,44 +771,6 @@ uint64_t ferrocket_message_ext_prepared_transaction_offset(const struct ferrocke
  * `msg` is NULL or a live received message.
  */
 uint32_t ferrocket_message_ext_payload_crc(const struct ferrocket_message_ext_t *msg);
-
-/**
- * Decodes one stored message record (`spec/storage.md`: both CRCs checked) of exactly `len`
- * bytes into `*out`. `FERROCKET_ERR_DECODE` when the bytes are not one valid record.
- *
- * Ownership: `bytes` is copied; on success the caller owns `*out` and frees it with
- * `ferrocket_message_ext_destroy`. Threads: any. Blocks: never.
- *
- * # Safety
- * `bytes` is NULL or points to `len` bytes; `out` is NULL or writable.
- */
-enum ferrocket_status_t ferrocket_message_ext_decode(const void *bytes,
-                                                     size_t len,
-                                                     struct ferrocket_message_ext_t **out);
-
-/**
- * Frees a received message the caller owns (one taken out of a poll array, or decoded).
- * NULL is a no-op. Never call it on a message lent to a callback.
- *
- * Threads: not while another thread reads `msg`. Blocks: never.
- *
- * # Safety
- * `msg` is NULL or an owned message not yet destroyed.
- */
-void ferrocket_message_ext_destroy(struct ferrocket_message_ext_t *msg);
-
-/**
- * Frees an array returned by `ferrocket_pull_consumer_poll` and every message still in it.
- * To keep a message, copy its pointer and set its slot to NULL first; free it later with
- * `ferrocket_message_ext_destroy`. `msgs` NULL is a no-op.
- *
- * Threads: not while another thread reads the messages. Blocks: never.
- *
- * # Safety
- * `msgs` is NULL or an array from `ferrocket_pull_consumer_poll` with the `count` it gave,
- * not yet destroyed; each slot is NULL or the message the poll put there.
- */
-void ferrocket_message_ext_array_destroy(struct ferrocket_message_ext_t **msgs, size_t count);
 
 /**
  * Creates a producer (not started). `group` and `namesrv` (`"host:port;host:port"`) may be

@@ -2,6 +2,7 @@
 
 use std::ffi::{CStr, c_char};
 
+use super::fields::*;
 use super::*;
 
 fn golden() -> (Vec<u8>, serde_json::Value) {
