@@ -9,8 +9,8 @@
 //! `valgrind --leak-check=full --error-exitcode=1`. It prints one line per scenario, the time
 //! taken, and closes with `N passed, M failed`.
 
-mod broker;
-mod programs;
+pub mod broker;
+pub mod programs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,14 +26,15 @@ const VALGRIND_TIME_SCALE: &str = "10";
 pub struct Layout {
     /// The repository root.
     pub root: PathBuf,
-    /// `<target>/debug`: the `ferrocket` binary and `libferrocket.{so,a}`.
+    /// `<target>/<profile>`: the `ferrocket` binary and `libferrocket.{so,a}`.
     pub profile_dir: PathBuf,
     /// Where the compiled C programs go.
     pub out_dir: PathBuf,
 }
 
 impl Layout {
-    fn new() -> Layout {
+    /// The layout of cargo profile `profile` (`debug` or `release`).
+    pub fn new(profile: &str) -> Layout {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .expect("xtask/ has a parent")
@@ -46,8 +47,8 @@ impl Layout {
         } else {
             root.join(target)
         };
-        let profile_dir = target.join("debug");
-        let out_dir = target.join("c-suite");
+        let profile_dir = target.join(profile);
+        let out_dir = target.join(format!("c-suite-{profile}"));
         Layout {
             root,
             profile_dir,
@@ -60,7 +61,7 @@ impl Layout {
 pub fn run() -> ExitCode {
     let started = Instant::now();
     let mut tally = Tally::default();
-    if let Err(e) = suite(&Layout::new(), &mut tally) {
+    if let Err(e) = suite(&Layout::new("debug"), &mut tally) {
         eprintln!("C suite: {e}");
         tally.record("setup", Outcome::Failed);
     }
@@ -77,15 +78,7 @@ fn suite(layout: &Layout, tally: &mut Tally) -> Result<(), String> {
     step("build ferrocket and libferrocket");
     let status = Command::new("cargo")
         .current_dir(&layout.root)
-        .args([
-            "build",
-            "-p",
-            "ferrocket-server",
-            "--bin",
-            "ferrocket",
-            "-p",
-            "ferrocket-ffi",
-        ])
+        .args(["build", "-p", "ferrocket-server", "-p", "ferrocket-ffi"])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {

@@ -4,8 +4,9 @@
 //! format and lint gates, then every test suite (Rust, and the C, Python and Node SDK suites
 //! once they exist), installing what each suite needs, and prints how long each took. It stops
 //! at the first failing suite and exits non-zero. `cargo xtask test-c` runs only the C SDK
-//! suite (`c_suite`).
+//! suite (`c_suite`); `cargo xtask bench-c` compares C and Rust producer figures (`c_bench`).
 
+mod c_bench;
 mod c_suite;
 
 use std::process::{Command, ExitCode};
@@ -16,8 +17,9 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("test-c") => c_suite::run(),
+        Some("bench-c") => c_bench::run(),
         _ => {
-            eprintln!("usage: cargo xtask test | test-c");
+            eprintln!("usage: cargo xtask test | test-c | bench-c");
             ExitCode::from(2)
         }
     }

@@ -58,6 +58,15 @@ impl Tally {
     }
 }
 
+/// A command running a C program of the suite. `cargo run` (so `cargo xtask`) puts its own
+/// profile's folders on `LD_LIBRARY_PATH`, which outranks the programs' `-rpath` (a RUNPATH):
+/// without removing it, a release-linked program would load the debug `libferrocket.so`.
+pub fn c_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.env_remove("LD_LIBRARY_PATH");
+    command
+}
+
 fn compiler(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_owned())
 }
@@ -101,7 +110,7 @@ fn pkg_config_flags(pc_dir: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Compiles `source` to `out` with the suite's flags and `link` arguments after it.
-fn compile(layout: &Layout, source: &Path, out: &Path, link: &[String]) -> Result<(), String> {
+pub fn compile(layout: &Layout, source: &Path, out: &Path, link: &[String]) -> Result<(), String> {
     let cc = compiler("CC", "cc");
     let status = Command::new(&cc)
         .current_dir(&layout.root)
@@ -120,7 +129,8 @@ fn compile(layout: &Layout, source: &Path, out: &Path, link: &[String]) -> Resul
     }
 }
 
-fn dynamic_link(layout: &Layout, pc_dir: &Path) -> Result<Vec<String>, String> {
+/// The flags that link `libferrocket.so` through `ferrocket.pc`, with an rpath to it.
+pub fn dynamic_link(layout: &Layout, pc_dir: &Path) -> Result<Vec<String>, String> {
     let mut flags = pkg_config_flags(pc_dir)?;
     flags.push(format!("-Wl,-rpath,{}", layout.profile_dir.display()));
     Ok(flags)
@@ -218,9 +228,9 @@ pub fn run_test(program: &Path, wrapper: &[&str], env: &[(String, String)], tall
         .unwrap_or("?")
         .to_owned();
     let mut command = if wrapper.is_empty() {
-        Command::new(program)
+        c_command(program)
     } else {
-        let mut c = Command::new("valgrind");
+        let mut c = c_command("valgrind");
         c.args(wrapper).arg(program);
         c
     };
@@ -301,7 +311,7 @@ pub fn run_examples(examples: &Examples, addr: &str) -> Outcome {
         (&examples.consumer, vec![addr, &topic, "6", "5000"]),
     ];
     for (program, args) in runs {
-        let ok = Command::new(program)
+        let ok = c_command(program)
             .args(&args)
             .stdout(Stdio::null())
             .status()
