@@ -246,10 +246,54 @@ static int scenario_send_batch(void) {
     return 0;
 }
 
+/* What the re-entering callback saw. */
+typedef struct reentry_t {
+    atomic_int done;
+    ferrocket_producer_t *producer;
+    ferrocket_message_t *msg;
+    ferrocket_status_t async_status, nested_send, nested_shutdown;
+    ferrocket_send_result_t nested_result;
+} reentry_t;
+
+static void on_sent_reenter(ferrocket_status_t status, const ferrocket_send_result_t *result,
+                            const char *error, void *user_data) {
+    (void)result, (void)error;
+    reentry_t *r = user_data;
+    r->async_status = status;
+    /* A blocking call from a callback thread works; shutting down its own producer would wait
+     * for this very callback, so it is refused. */
+    r->nested_send = ferrocket_producer_send(r->producer, r->msg, &r->nested_result);
+    r->nested_shutdown = ferrocket_producer_shutdown(r->producer);
+    atomic_store(&r->done, 1);
+}
+
+static int scenario_callback_reentry(void) {
+    char topic[128];
+    unique_name(topic, sizeof topic, "c", "callback_reentry");
+    static reentry_t r;
+    atomic_init(&r.done, 0);
+    CHECK_PASS(open_producer(topic, &r.producer));
+    r.msg = text_message(topic, "reentry");
+    CHECK_OK(ferrocket_producer_send_async(r.producer, r.msg, on_sent_reenter, &r));
+    uint64_t deadline = deadline_after(20000);
+    while (!atomic_load(&r.done)) {
+        CHECK(now_ms() < deadline, "the callback never finished");
+        pause_ms(5);
+    }
+    CHECK_STATUS(r.async_status, FERROCKET_OK);
+    CHECK_STATUS(r.nested_send, FERROCKET_OK);
+    CHECK_PASS(check_result(&r.nested_result));
+    CHECK_STATUS(r.nested_shutdown, FERROCKET_ERR_ILLEGAL_STATE);
+    CHECK_OK(ferrocket_producer_shutdown(r.producer));
+    ferrocket_producer_destroy(r.producer);
+    ferrocket_message_destroy(r.msg);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     static const scenario_t table[] = {
         SCENARIO(send_sync),    SCENARIO(send_async), SCENARIO(send_oneway),
-        SCENARIO(send_orderly), SCENARIO(send_batch),
+        SCENARIO(send_orderly), SCENARIO(send_batch), SCENARIO(callback_reentry),
     };
     return run_scenarios(table, sizeof table / sizeof table[0], argc, argv);
 }
