@@ -894,7 +894,7 @@ enum ferrocket_status_t ferrocket_producer_send_to_queue(struct ferrocket_produc
  * is NULL or `count` writable entries.
  */
 enum ferrocket_status_t ferrocket_producer_send_batch(struct ferrocket_producer_t *producer,
-                                                      const struct ferrocket_message_t *const *msgs,
+                                                      struct ferrocket_message_t *const *msgs,
                                                       size_t count,
                                                       struct ferrocket_send_result_t *results);
 

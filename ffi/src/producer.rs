@@ -302,7 +302,7 @@ pub unsafe extern "C" fn ferrocket_producer_send_to_queue(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ferrocket_producer_send_batch(
     producer: *mut ferrocket_producer_t,
-    msgs: *const *const ferrocket_message_t,
+    msgs: *const *mut ferrocket_message_t,
     count: usize,
     results: *mut ferrocket_send_result_t,
 ) -> ferrocket_status_t {
@@ -315,11 +315,11 @@ pub unsafe extern "C" fn ferrocket_producer_send_batch(
         out_arg(results, "results")?;
         // SAFETY: not NULL; `count` message pointers by the header contract.
         let ptrs = unsafe { std::slice::from_raw_parts(msgs, count) };
-        let mut batch = Vec::with_capacity(count);
+        let mut batch = Vec::new();
         for (i, m) in ptrs.iter().enumerate() {
             // SAFETY: each pointer is NULL or a live message by the header contract.
             batch.push(
-                unsafe { ref_arg(*m, &format!("msgs[{i}]")) }?
+                unsafe { ref_arg(m.cast_const(), &format!("msgs[{i}]")) }?
                     .message
                     .clone(),
             );

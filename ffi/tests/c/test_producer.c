@@ -218,8 +218,7 @@ static int scenario_send_batch(void) {
         batch[i] = text_message(topic, body);
     }
     ferrocket_send_result_t results[BATCH_COUNT];
-    CHECK_OK(ferrocket_producer_send_batch(producer, (const ferrocket_message_t *const *)batch,
-                                           BATCH_COUNT, results));
+    CHECK_OK(ferrocket_producer_send_batch(producer, batch, BATCH_COUNT, results));
     for (int i = 0; i < BATCH_COUNT; i++) {
         ferrocket_message_destroy(batch[i]);
         CHECK_PASS(check_result(&results[i]));

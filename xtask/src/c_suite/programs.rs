@@ -90,13 +90,24 @@ pub fn write_pkg_config(layout: &Layout) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// `pkg-config --cflags --libs ferrocket` through the written file, split into arguments.
-fn pkg_config_flags(pc_dir: &Path) -> Result<Vec<String>, String> {
-    let out = Command::new("pkg-config")
+/// `pkg-config --cflags --libs ferrocket` through the written file, split into arguments;
+/// without pkg-config on the machine, the same flags written out (and a note saying so).
+fn pkg_config_flags(layout: &Layout, pc_dir: &Path) -> Result<Vec<String>, String> {
+    let out = match Command::new("pkg-config")
         .args(["--cflags", "--libs", "ferrocket"])
         .env("PKG_CONFIG_PATH", pc_dir)
         .output()
-        .map_err(|e| format!("cannot run pkg-config: {e}"))?;
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("pkg-config is not available ({e}): linking with explicit flags instead");
+            return Ok(vec![
+                format!("-I{}", layout.root.join("include").display()),
+                format!("-L{}", layout.profile_dir.display()),
+                "-lferrocket".to_owned(),
+            ]);
+        }
+    };
     if !out.status.success() {
         return Err(format!(
             "pkg-config --cflags --libs ferrocket failed: {}",
@@ -131,7 +142,7 @@ pub fn compile(layout: &Layout, source: &Path, out: &Path, link: &[String]) -> R
 
 /// The flags that link `libferrocket.so` through `ferrocket.pc`, with an rpath to it.
 pub fn dynamic_link(layout: &Layout, pc_dir: &Path) -> Result<Vec<String>, String> {
-    let mut flags = pkg_config_flags(pc_dir)?;
+    let mut flags = pkg_config_flags(layout, pc_dir)?;
     flags.push(format!("-Wl,-rpath,{}", layout.profile_dir.display()));
     Ok(flags)
 }
