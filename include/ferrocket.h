@@ -68,6 +68,12 @@
 #include <stdint.h>
 
 /**
+ * Longest wait of one poll (about 49 days); a larger `timeout_ms` waits this long, so a
+ * deadline computed from it never overflows.
+ */
+#define FERROCKET_POLL_TIMEOUT_MS_MAX (uint64_t)UINT32_MAX
+
+/**
  * Worker threads of a handle's runtime unless the config key `client_threads` says otherwise.
  */
 #define FERROCKET_CLIENT_THREADS_DEFAULT 2
@@ -995,7 +1001,7 @@ enum ferrocket_status_t ferrocket_pull_consumer_start(struct ferrocket_pull_cons
 
 /**
  * Takes up to 1024 fetched messages, waiting up to `timeout_ms` for some (0: do not wait; a
- * negative value: the `poll_timeout_ms` setting). Sets `*msgs` to a new array of `*count`
+ * negative value: the `poll_timeout_ms` setting; at most `FERROCKET_POLL_TIMEOUT_MS_MAX`). Sets `*msgs` to a new array of `*count`
  * messages in queue order (NULL and 0 when none arrived in time: still `FERROCKET_OK`).
  *
  * Ownership: the caller owns the array and the messages; free both with

@@ -16,6 +16,11 @@ use crate::message_ext::{ferrocket_message_ext_t, into_c_array};
 use crate::queue::{ferrocket_message_queue_t, queue_from_c, queues_from_c, queues_to_c};
 use crate::runtime::{ClientHandle, client_threads};
 
+/// Longest wait of one poll (about 49 days); a larger `timeout_ms` waits this long, so a
+/// deadline computed from it never overflows.
+pub const FERROCKET_POLL_TIMEOUT_MS_MAX: u64 = u32::MAX as u64;
+use FERROCKET_POLL_TIMEOUT_MS_MAX as POLL_TIMEOUT_MS_MAX;
+
 /// A pull consumer handle.
 #[derive(Debug)]
 pub struct ferrocket_pull_consumer_t {
@@ -169,7 +174,7 @@ pub unsafe extern "C" fn ferrocket_pull_consumer_start(
 }
 
 /// Takes up to 1024 fetched messages, waiting up to `timeout_ms` for some (0: do not wait; a
-/// negative value: the `poll_timeout_ms` setting). Sets `*msgs` to a new array of `*count`
+/// negative value: the `poll_timeout_ms` setting; at most `FERROCKET_POLL_TIMEOUT_MS_MAX`). Sets `*msgs` to a new array of `*count`
 /// messages in queue order (NULL and 0 when none arrived in time: still `FERROCKET_OK`).
 ///
 /// Ownership: the caller owns the array and the messages; free both with
@@ -193,7 +198,7 @@ pub unsafe extern "C" fn ferrocket_pull_consumer_poll(
         out_arg(count, "count")?;
         let polled = match u64::try_from(timeout_ms) {
             Ok(ms) => {
-                let timeout = Duration::from_millis(ms);
+                let timeout = Duration::from_millis(ms.min(POLL_TIMEOUT_MS_MAX));
                 h.run(move |c| async move { c.poll_timeout(timeout).await })?
             }
             Err(_) => h.run(|c| async move { c.poll().await })?,
