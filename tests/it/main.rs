@@ -17,6 +17,7 @@ mod message_query;
 mod orderly;
 mod produce_consume;
 mod pull_consumer;
+mod push_limits;
 mod restart;
 mod retention;
 mod retry;

@@ -76,7 +76,12 @@ impl ConsumeService {
                     .name(format!("ferrocket-consume-{i}"))
                     .spawn(move || {
                         let _runtime = handle.enter();
-                        while let Some(job) = rx.blocking_lock().blocking_recv() {
+                        loop {
+                            // A statement of its own: the receiver's lock is released before
+                            // the job runs (in a `while let` it would be held through the
+                            // body, and the threads would consume one at a time).
+                            let job = rx.blocking_lock().blocking_recv();
+                            let Some(job) = job else { break };
                             core.run_sync(job);
                         }
                     })
