@@ -100,9 +100,12 @@ impl ClientInstance {
         self.pool.close_all().await;
     }
 
-    /// Signals the background tasks to stop without waiting (for `Drop`).
+    /// Signals the background tasks to stop and the connections to close, without waiting
+    /// (for `Drop`: a dropped client leaves its brokers at once, as a killed process would,
+    /// even while one of its listeners is still running).
     pub(crate) fn signal_shutdown(&self) {
         self.tasks.signal_shutdown();
+        self.pool.signal_close_all();
     }
 
     /// The local IP the client reaches its peers from (loopback before any connection).
