@@ -37,6 +37,8 @@ mod offsets;
 mod process_queue;
 mod rebalance;
 mod reset;
+#[cfg(test)]
+mod subscription_tests;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
