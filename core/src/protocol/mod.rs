@@ -14,6 +14,9 @@ pub mod delete_topic;
 pub mod describe_topic;
 pub mod error;
 pub mod frame;
+pub mod get_broker_status;
+pub mod get_cluster_info;
+pub mod get_consumer_offsets;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
@@ -23,11 +26,14 @@ pub mod pull;
 pub mod query_consumer_offset;
 pub mod query_route;
 pub mod record;
+pub mod register_broker;
+pub mod replica_fetch;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
 pub mod status;
 pub mod types;
+pub mod unregister_broker;
 pub mod update_consumer_offset;
 pub mod update_topic;
 pub mod wire;
@@ -46,6 +52,11 @@ pub use error::{DecodeError, EncodeError};
 pub use frame::{
     FrameHeader, FrameKind, FrameReader, RawFrame, ResponseHead, decode_frame, split_frame,
 };
+pub use get_broker_status::{BrokerStatus, GetBrokerStatusRequest, SlaveStatus};
+pub use get_cluster_info::{BrokerLiveInfo, ClusterInfo, GetClusterInfoRequest};
+pub use get_consumer_offsets::{
+    ConsumerOffsetEntry, ConsumerOffsetsPage, GetConsumerOffsetsRequest,
+};
 pub use get_max_offset::GetMaxOffsetRequest;
 pub use get_min_offset::GetMinOffsetRequest;
 pub use heartbeat::{ConsumerData, HeartbeatRequest};
@@ -54,6 +65,8 @@ pub use offset_common::OffsetResponse;
 pub use pull::{PullRequest, PullResponse};
 pub use query_consumer_offset::QueryConsumerOffsetRequest;
 pub use query_route::{BrokerData, QueryRouteRequest, QueueData, TopicRoute};
+pub use register_broker::{BrokerRole, RegisterBrokerRequest, RegisterBrokerResponse};
+pub use replica_fetch::{ReplicaFetchRequest, ReplicaFetchResponse};
 pub use search_offset::SearchOffsetRequest;
 pub use send_batch::SendBatchRequest;
 pub use send_message::{SendMessageRequest, SendResponse};
@@ -62,6 +75,7 @@ pub use types::{
     ConsumeFrom, ConsumeType, Empty, ExpressionType, MessageModel, PERM_READ, PERM_WRITE,
     PullStatus, Subscription, TopicConfig,
 };
+pub use unregister_broker::UnregisterBrokerRequest;
 pub use update_consumer_offset::UpdateConsumerOffsetRequest;
 pub use update_topic::UpdateTopicRequest;
 
@@ -117,6 +131,12 @@ any_request! {
     ListTopics(ListTopicsRequest),
     QueryRoute(QueryRouteRequest),
     Heartbeat(HeartbeatRequest),
+    RegisterBroker(RegisterBrokerRequest),
+    UnregisterBroker(UnregisterBrokerRequest),
+    GetClusterInfo(GetClusterInfoRequest),
+    ReplicaFetch(ReplicaFetchRequest),
+    GetBrokerStatus(GetBrokerStatusRequest),
+    GetConsumerOffsets(GetConsumerOffsetsRequest),
 }
 
 /// Encodes a whole request frame.

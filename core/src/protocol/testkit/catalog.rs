@@ -20,6 +20,11 @@ use crate::protocol::{
     SendBatchRequest, SendMessageRequest, SendResponse, TopicRoute, UpdateConsumerOffsetRequest,
     UpdateTopicRequest,
 };
+use crate::protocol::{
+    BrokerStatus, ClusterInfo, ConsumerOffsetsPage, GetBrokerStatusRequest, GetClusterInfoRequest,
+    GetConsumerOffsetsRequest, RegisterBrokerRequest, RegisterBrokerResponse, ReplicaFetchRequest,
+    ReplicaFetchResponse, UnregisterBrokerRequest,
+};
 
 /// Any response body, chosen by the api key it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +37,11 @@ pub(crate) enum AnyResponse {
     DescribeTopic(DescribeTopicResponse),
     ListTopics(ListTopicsResponse),
     Route(TopicRoute),
+    Register(RegisterBrokerResponse),
+    ClusterInfo(ClusterInfo),
+    ReplicaFetch(ReplicaFetchResponse),
+    BrokerStatus(BrokerStatus),
+    ConsumerOffsets(ConsumerOffsetsPage),
 }
 
 fn decode_as<R: Request>(
@@ -64,6 +74,14 @@ impl AnyResponse {
             ApiKey::ListTopics => decode_as::<ListTopicsRequest>(body, A::ListTopics),
             ApiKey::QueryRoute => decode_as::<QueryRouteRequest>(body, A::Route),
             ApiKey::Heartbeat => decode_as::<HeartbeatRequest>(body, A::Empty),
+            ApiKey::RegisterBroker => decode_as::<RegisterBrokerRequest>(body, A::Register),
+            ApiKey::UnregisterBroker => decode_as::<UnregisterBrokerRequest>(body, A::Empty),
+            ApiKey::GetClusterInfo => decode_as::<GetClusterInfoRequest>(body, A::ClusterInfo),
+            ApiKey::ReplicaFetch => decode_as::<ReplicaFetchRequest>(body, A::ReplicaFetch),
+            ApiKey::GetBrokerStatus => decode_as::<GetBrokerStatusRequest>(body, A::BrokerStatus),
+            ApiKey::GetConsumerOffsets => {
+                decode_as::<GetConsumerOffsetsRequest>(body, A::ConsumerOffsets)
+            }
         }
     }
 
@@ -78,6 +96,11 @@ impl AnyResponse {
             AnyResponse::DescribeTopic(b) => b,
             AnyResponse::ListTopics(b) => b,
             AnyResponse::Route(b) => b,
+            AnyResponse::Register(b) => b,
+            AnyResponse::ClusterInfo(b) => b,
+            AnyResponse::ReplicaFetch(b) => b,
+            AnyResponse::BrokerStatus(b) => b,
+            AnyResponse::ConsumerOffsets(b) => b,
         }
     }
 }
@@ -206,6 +229,42 @@ const REQUESTS: &[RequestRow] = &[
         "A client announces two producer groups and two consumer groups with three subscriptions.",
         || AnyRequest::Heartbeat(s::heartbeat_request()),
     ),
+    (
+        "register_broker_request",
+        40,
+        "A slave of broker-a registers with its role, replication address and two topics.",
+        || AnyRequest::RegisterBroker(s::register_broker_request()),
+    ),
+    (
+        "unregister_broker_request",
+        41,
+        "A slave of broker-a shutting down asks the name server to forget it.",
+        || AnyRequest::UnregisterBroker(s::unregister_broker_request()),
+    ),
+    (
+        "get_cluster_info_request",
+        42,
+        "An admin lists the brokers of one cluster.",
+        || AnyRequest::GetClusterInfo(s::get_cluster_info_request()),
+    ),
+    (
+        "replica_fetch_request",
+        43,
+        "A slave at commit-log offset 1073745920 asks its master for up to 1 MiB, holding 5 s.",
+        || AnyRequest::ReplicaFetch(s::replica_fetch_request()),
+    ),
+    (
+        "get_broker_status_request",
+        44,
+        "An admin asks a broker for its status; the body is empty.",
+        || AnyRequest::GetBrokerStatus(GetBrokerStatusRequest),
+    ),
+    (
+        "get_consumer_offsets_request",
+        45,
+        "A slave asks its master for the offset table from entry 2 on.",
+        || AnyRequest::GetConsumerOffsets(s::get_consumer_offsets_request()),
+    ),
 ];
 
 const RESPONSES: &[ResponseRow] = &[
@@ -320,6 +379,48 @@ const RESPONSES: &[ResponseRow] = &[
         "The heartbeat was accepted; the body is empty.",
         ApiKey::Heartbeat,
         || AnyResponse::Empty(Empty),
+    ),
+    (
+        "register_broker_response",
+        40,
+        "The name server tells the slave where its master and the master's replication port are.",
+        ApiKey::RegisterBroker,
+        || AnyResponse::Register(s::register_broker_response()),
+    ),
+    (
+        "unregister_broker_response",
+        41,
+        "The broker was forgotten; the body is empty.",
+        ApiKey::UnregisterBroker,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "get_cluster_info_response",
+        42,
+        "A cluster of two broker names: broker-a with a SYNC_MASTER and a slave, broker-b alone.",
+        ApiKey::GetClusterInfo,
+        || AnyResponse::ClusterInfo(s::cluster_info()),
+    ),
+    (
+        "replica_fetch_response",
+        43,
+        "The master sends the two sample records, stored back to back at the slave's offset.",
+        ApiKey::ReplicaFetch,
+        || AnyResponse::ReplicaFetch(s::replica_fetch_response()),
+    ),
+    (
+        "get_broker_status_response",
+        44,
+        "A SYNC_MASTER's offsets and the one slave copying from it.",
+        ApiKey::GetBrokerStatus,
+        || AnyResponse::BrokerStatus(s::broker_status()),
+    ),
+    (
+        "get_consumer_offsets_response",
+        45,
+        "Two entries of a table of five: a group's offsets of two queues.",
+        ApiKey::GetConsumerOffsets,
+        || AnyResponse::ConsumerOffsets(s::consumer_offsets_page()),
     ),
 ];
 
