@@ -2,6 +2,7 @@
 //! `127.0.0.1:0`) through the real protocol.
 
 mod bad_input;
+mod cluster;
 mod long_poll;
 mod produce_consume;
 mod restart;

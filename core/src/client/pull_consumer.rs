@@ -14,15 +14,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Each assigned queue has a fetch task (`fetch`) that long-polls its master and fills a
+//! Each assigned queue has a fetch task (`fetch`) that long-polls its broker and fills a
 //! bounded buffer (`queue_state`); `poll` drains the buffers; `commit` (and auto-commit every
 //! `auto_commit_interval`) sends, per queue, the offset after the last message `poll` returned.
-//! Queue choice lives in `assign`, offsets in `offsets`.
+//! Queue choice lives in `assign`, offsets in `offsets`, and which broker of a master/slave set
+//! a queue is read from (the master, or a slave when the master is gone or asks for it) in
+//! `replica`.
 
 mod assign;
 mod builder;
 mod fetch;
 mod offsets;
+mod replica;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -96,6 +99,8 @@ pub(crate) struct ConsumerCore {
     /// Wakes `poll` when a fetch task buffered messages.
     available: Notify,
     poll_cursor: AtomicUsize,
+    /// Which broker of each set to read from (master or slave).
+    read_targets: replica::ReadTargets,
     tasks: Tasks,
 }
 

@@ -5,8 +5,8 @@
 //! Retry rules (RocketMQ's `sendDefaultImpl`): a retriable failure (connection error, timeout,
 //! retriable broker status) is retried on another broker when one exists, up to `retries`
 //! times; `SYSTEM_BUSY` is retried after a short doubling backoff without using up a retry; a
-//! routing error (`TOPIC_NOT_EXIST`, `NO_PERMISSION`, `SERVICE_NOT_AVAILABLE`) refreshes the
-//! route at once. Every attempt, backoff and route lookup fits in the send timeout; when the
+//! routing error (`TOPIC_NOT_EXIST`, `NO_PERMISSION`, `SERVICE_NOT_AVAILABLE`) or a broker that
+//! cannot be reached refreshes the route at once. Every attempt, backoff and route lookup fits in the send timeout; when the
 //! budget runs out the last failure is returned (or `Timeout` if there was none).
 
 use std::net::SocketAddr;
@@ -144,7 +144,10 @@ impl ProducerCore {
             if Instant::now() >= deadline {
                 return Err(err);
             }
-            if err.is_routing_error()
+            // A broker that cannot be reached may be gone from the name servers already (they
+            // drop a broker whose connection closed): refresh, as after a routing error.
+            let unreachable = matches!(err, ClientError::Connection { .. });
+            if (err.is_routing_error() || unreachable)
                 && let Ok(fresh) = self.route(topic, true, deadline).await
             {
                 route = fresh;

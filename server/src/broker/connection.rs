@@ -100,6 +100,9 @@ pub async fn serve(state: Arc<BrokerState>, stream: TcpStream, peer: SocketAddr)
     let end = read_loop(&state, read_half, &tx, &ctx).await;
     ctx.channel.close();
     state.clients.connection_closed(&ctx.channel);
+    if let Some(namesrv) = &state.cluster.namesrv {
+        namesrv.connection_closed(peer);
+    }
     match &end {
         ReadEnd::Closed | ReadEnd::Shutdown => tracing::debug!(%peer, %end, "connection closed"),
         _ => tracing::info!(%peer, %end, "connection closed"),

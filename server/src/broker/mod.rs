@@ -1,18 +1,21 @@
 //! The broker: accepts connections, serves requests against the store, keeps topics, consumer
 //! offsets and client heartbeats.
 //!
-//! `Broker::start` binds the listener, opens (and recovers) the store, and spawns three owned
+//! `Broker::start` binds the listener, opens (and recovers) the store, and spawns its owned
 //! tasks: the accept loop (which owns every connection task), the housekeeping loop (offset
-//! persistence, client expiry) and nothing else. `BrokerHandle::shutdown` stops accepting,
+//! persistence, client expiry) and the cluster tasks of its role (`cluster`: registrations,
+//! a hosted name server's expiry scan, a slave's replication). `BrokerHandle::shutdown` stops accepting,
 //! lets in-flight requests finish, saves offsets and topics and shuts the store down cleanly.
 
 pub mod channel;
 pub mod clients;
+pub mod cluster;
 pub mod connection;
 pub mod filter;
 pub mod handlers;
 pub mod names;
 pub mod offsets;
+pub mod registrar;
 pub mod reply;
 pub mod topics;
 
@@ -26,6 +29,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::broker::clients::ClientRegistry;
+use crate::broker::cluster::{ClusterState, ClusterTasks};
 use crate::broker::offsets::ConsumerOffsets;
 use crate::broker::topics::TopicManager;
 use crate::config::BrokerConfig;
@@ -69,6 +73,8 @@ pub struct BrokerState {
     pub offsets: ConsumerOffsets,
     /// Clients known from heartbeats.
     pub clients: ClientRegistry,
+    /// Hosted name server, registrations and replication.
+    pub cluster: ClusterState,
     shutdown: watch::Sender<bool>,
 }
 
@@ -137,11 +143,13 @@ impl Broker {
         );
         let accept = tokio::spawn(accept_loop(state.clone(), listener));
         let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
+        let cluster = ClusterTasks::start(&state);
         Ok(BrokerHandle {
             local_addr,
             state,
             accept,
             housekeeping,
+            cluster,
         })
     }
 }
@@ -170,6 +178,7 @@ async fn open_state(
     let offsets = ConsumerOffsets::load(config_dir).map_err(BrokerError::Metadata)?;
     let (shutdown, _) = watch::channel(false);
     Ok(BrokerState {
+        cluster: ClusterState::new(&config),
         config,
         advertised,
         store,
@@ -187,6 +196,7 @@ pub struct BrokerHandle {
     state: Arc<BrokerState>,
     accept: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
+    cluster: ClusterTasks,
 }
 
 impl BrokerHandle {
@@ -205,6 +215,7 @@ impl BrokerHandle {
         self.state.shutdown.send_replace(true);
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
+        self.cluster.join().await;
         if let Err(e) = self.state.offsets.persist() {
             tracing::error!(error = %e, "cannot save consumer offsets at shutdown");
         }
@@ -224,6 +235,7 @@ impl BrokerHandle {
         self.housekeeping.abort();
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
+        self.cluster.abort().await;
         self.state.store.abandon();
     }
 }

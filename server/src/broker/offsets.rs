@@ -88,6 +88,39 @@ impl ConsumerOffsets {
             .collect()
     }
 
+    /// Entries in the table.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Up to `max` entries from index `start` of the sorted table.
+    pub fn page(&self, start: usize, max: usize) -> Vec<(String, String, u32, u64)> {
+        self.lock()
+            .iter()
+            .skip(start)
+            .take(max)
+            .map(|((g, t, q), o)| (g.clone(), t.clone(), *q, *o))
+            .collect()
+    }
+
+    /// Makes the table exactly `entries` (a slave copying its master's offsets).
+    pub fn replace_all(&self, entries: Vec<(String, String, u32, u64)>) {
+        let table: BTreeMap<Key, u64> = entries
+            .into_iter()
+            .map(|(g, t, q, o)| ((g, t, q), o))
+            .collect();
+        let mut current = self.lock();
+        if *current != table {
+            *current = table;
+            self.dirty.store(true, Ordering::Release);
+        }
+    }
+
     /// Saves the table if it changed since the last save.
     pub fn persist(&self) -> std::io::Result<()> {
         let _serialized = self.persist_lock.lock().unwrap_or_else(|e| e.into_inner());

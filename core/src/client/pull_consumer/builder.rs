@@ -122,6 +122,7 @@ impl PullConsumerBuilder {
             queues: Mutex::new(BTreeMap::new()),
             available: Notify::new(),
             poll_cursor: AtomicUsize::new(0),
+            read_targets: Default::default(),
             tasks: Tasks::new(),
         };
         Ok(PullConsumer {

@@ -1,6 +1,6 @@
 //! The fetch task of one assigned queue: resolve the starting offset, then long-poll the
-//! queue's master with `Pull` and fill the queue's bounded buffer, until the queue is removed
-//! or the consumer shuts down.
+//! queue's broker (its master, or a slave: `replica`) with `Pull` and fill the queue's bounded
+//! buffer, until the queue is removed or the consumer shuts down.
 //!
 //! A seek cancels the pull in flight (its generation changes). A full buffer or a pause parks
 //! the task until `poll` makes room or `resume` is called. Failed pulls back off for
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ConsumerCore;
+use super::replica::is_unreachable;
 use crate::client::error::ClientError;
 use crate::client::queue_state::{FetchStep, QueueState};
 use crate::client::route::MessageQueue;
@@ -34,7 +35,7 @@ impl ConsumerCore {
     }
 
     async fn pull(&self, mq: &MessageQueue, offset: u64) -> Result<PullResponse, ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let (conn, broker_id) = self.read_conn(mq, None).await?;
         let filter = self.filter(&mq.topic);
         let hold = self.options.long_poll;
         let request = PullRequest {
@@ -50,7 +51,15 @@ impl ConsumerCore {
             expression: filter.expression.clone(),
         };
         let budget = hold + self.instance.config.request_timeout;
-        conn.call(&request, budget).await
+        let result = conn.call(&request, budget).await;
+        match &result {
+            Ok(response) => self.read_targets.suggest(mq, response.suggest_broker_id),
+            Err(e) if broker_id == 0 && is_unreachable(e) => self.master_failed(mq).await,
+            // A failing slave: ask the master (or another slave) next time.
+            Err(_) if broker_id != 0 => self.read_targets.suggest(mq, 0),
+            Err(_) => {}
+        }
+        result
     }
 
     /// Applies a pull response to `q`; returns whether the caller should pause briefly.

@@ -1,5 +1,6 @@
 //! Offsets of a pull consumer: the starting offset of a queue, commits, and the broker calls
-//! behind `committed`, `seek_to_beginning` and `seek_to_end`.
+//! behind `committed`, `seek_to_beginning` and `seek_to_end`. Queries go to the master, or to a
+//! slave when the master is gone; commits go to the master only (`replica`).
 //!
 //! Starting offset: the group's committed offset (`QueryConsumerOffset`; `QUERY_NOT_FOUND`
 //! means none), else by `consume_from`: the max offset (`GetMaxOffset`), the min offset
@@ -20,19 +21,10 @@ use crate::protocol::{
 };
 
 impl ConsumerCore {
-    /// A connection to the master of `mq`'s broker.
-    pub(crate) async fn master_conn(
-        &self,
-        mq: &MessageQueue,
-    ) -> Result<Arc<Connection>, ClientError> {
-        let route = self.instance.routes.get(&mq.topic, false).await?;
-        let Some(addr) = route.master_addr(&mq.broker_name) else {
-            return Err(ClientError::NoRoute {
-                topic: mq.topic.clone(),
-                name_servers: self.instance.routes.name_servers().addrs().to_vec(),
-            });
-        };
-        self.instance.pool.get(addr).await
+    /// A connection for offset queries of `mq`: its master, or a slave (which holds the
+    /// offsets it copied from the master) when the master is gone or unreachable.
+    async fn query_conn(&self, mq: &MessageQueue) -> Result<Arc<Connection>, ClientError> {
+        Ok(self.read_conn(mq, Some(0)).await?.0)
     }
 
     /// The group's committed offset of `mq`, `None` when it never committed one.
@@ -40,7 +32,7 @@ impl ConsumerCore {
         &self,
         mq: &MessageQueue,
     ) -> Result<Option<u64>, ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.query_conn(mq).await?;
         let request = QueryConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),
@@ -62,7 +54,7 @@ impl ConsumerCore {
         mq: &MessageQueue,
         max: bool,
     ) -> Result<u64, ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.query_conn(mq).await?;
         let timeout = self.instance.config.request_timeout;
         let (topic, queue_id) = (mq.topic.clone(), mq.queue_id);
         let response = if max {
@@ -84,7 +76,7 @@ impl ConsumerCore {
             ConsumeFrom::LastOffset => self.bound_offset(mq, true).await,
             ConsumeFrom::FirstOffset => self.bound_offset(mq, false).await,
             ConsumeFrom::Timestamp(timestamp_ms) => {
-                let conn = self.master_conn(mq).await?;
+                let conn = self.query_conn(mq).await?;
                 let request = SearchOffsetRequest {
                     topic: mq.topic.clone(),
                     queue_id: mq.queue_id,
@@ -96,12 +88,17 @@ impl ConsumerCore {
         }
     }
 
-    /// Commits `q`'s consumed offset if it changed since the last commit.
+    /// Commits `q`'s consumed offset to its master if it changed since the last commit. With
+    /// the master gone (or being skipped after a failure) the commit waits: the offset stays
+    /// the candidate and goes to the master when it is back.
     pub(crate) async fn commit_queue(&self, q: &QueueState) -> Result<(), ClientError> {
         let Some(offset) = q.commit_candidate() else {
             return Ok(());
         };
-        let conn = self.master_conn(&q.mq).await?;
+        let Some(conn) = self.commit_conn(&q.mq).await? else {
+            tracing::debug!(queue = %q.mq, offset, "master unavailable; the commit waits for it");
+            return Ok(());
+        };
         let request = UpdateConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: q.mq.topic.clone(),

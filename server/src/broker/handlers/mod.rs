@@ -4,13 +4,17 @@ pub mod api_versions;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
+pub mod get_broker_status;
+pub mod get_consumer_offsets;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
 pub mod list_topics;
+pub mod namesrv;
 pub mod pull;
 pub mod query_consumer_offset;
 pub mod query_route;
+pub mod replica_fetch;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
@@ -52,6 +56,12 @@ pub async fn dispatch(
         AnyRequest::ListTopics(r) => list_topics::handle(state, r),
         AnyRequest::QueryRoute(r) => query_route::handle(state, r),
         AnyRequest::Heartbeat(r) => heartbeat::handle(state, ctx, r),
+        AnyRequest::RegisterBroker(r) => namesrv::register_broker(state, ctx, &r),
+        AnyRequest::UnregisterBroker(r) => namesrv::unregister_broker(state, &r),
+        AnyRequest::GetClusterInfo(r) => namesrv::get_cluster_info(state, &r),
+        AnyRequest::ReplicaFetch(r) => replica_fetch::handle(state, ctx, r, permit).await,
+        AnyRequest::GetBrokerStatus(_) => get_broker_status::handle(state),
+        AnyRequest::GetConsumerOffsets(r) => get_consumer_offsets::handle(state, r),
         other => Reply::error(
             Status::UnsupportedApi,
             format!(

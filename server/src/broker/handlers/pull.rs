@@ -18,6 +18,8 @@ use crate::broker::connection::ConnContext;
 use crate::broker::filter::Filter;
 use crate::broker::handlers::{readable_queue, valid_group};
 use crate::broker::reply::{PullBody, Reply, ReplyBody};
+use crate::config::BrokerRole;
+use crate::ha::read;
 use crate::store::{ReadResult, ReadStatus};
 
 /// Handles `Pull`.
@@ -30,14 +32,19 @@ pub async fn handle(
     if let Err(reply) = valid_group(&request.consumer_group) {
         return reply;
     }
-    if let Err(reply) = readable_queue(state, &request.topic, request.queue_id) {
+    if let Err(reply) = readable_queue(state, &request.topic, request.queue_id)
+        && !read::copied_queue_unsynced(state, &request.topic, request.queue_id)
+    {
         return reply;
     }
     let filter = match Filter::parse(request.expression_type, &request.expression) {
         Ok(filter) => filter,
         Err(e) => return Reply::error(Status::SubscriptionParseFailed, e),
     };
-    if let Some(offset) = request.commit_offset {
+    // A slave keeps the offsets it copies from its master; commits go to the master.
+    if let Some(offset) = request.commit_offset
+        && state.config.role != BrokerRole::Slave
+    {
         state.offsets.commit(
             &request.consumer_group,
             &request.topic,
@@ -47,7 +54,8 @@ pub async fn handle(
     }
     let hold = Duration::from_millis(u64::from(request.suspend_timeout_ms.min(LONG_POLL_MS_MAX)));
     let result = read_with_hold(state, ctx, &request, &filter, hold, permit).await;
-    pull_reply(result)
+    let suggest_broker_id = read::suggest_broker_id(state, &result);
+    pull_reply(result, suggest_broker_id)
 }
 
 async fn read_with_hold(
@@ -87,17 +95,19 @@ async fn read_with_hold(
 }
 
 fn read_once(state: &BrokerState, request: &PullRequest, filter: &Filter) -> ReadResult {
-    state.store.read(
+    let mut result = state.store.read(
         &request.topic,
         request.queue_id,
         request.queue_offset,
         request.max_messages,
         request.max_bytes,
         &|tag_hash| filter.matches(tag_hash),
-    )
+    );
+    read::hold_position_on_slave(state, request.queue_offset, &mut result);
+    result
 }
 
-fn pull_reply(result: ReadResult) -> Reply {
+fn pull_reply(result: ReadResult, suggest_broker_id: u64) -> Reply {
     let pull_status = match result.status {
         ReadStatus::Found => PullStatus::Found,
         ReadStatus::NoNewMessage => PullStatus::NoNewMessage,
@@ -109,7 +119,7 @@ fn pull_reply(result: ReadResult) -> Reply {
         next_begin_offset: result.next_offset,
         min_offset: result.min_offset,
         max_offset: result.max_offset,
-        suggest_broker_id: 0,
+        suggest_broker_id,
         records: bytes::Bytes::new(),
     };
     Reply {

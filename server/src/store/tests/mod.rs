@@ -5,6 +5,7 @@
 mod basics;
 mod crash;
 mod flushing;
+mod replica;
 mod retention;
 mod torn;
 
