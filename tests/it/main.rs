@@ -4,6 +4,9 @@
 mod bad_input;
 mod cluster;
 mod long_poll;
+mod namesrv;
 mod produce_consume;
+mod replication;
 mod restart;
+mod send_status;
 mod util;

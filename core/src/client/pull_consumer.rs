@@ -68,6 +68,7 @@ pub(crate) struct ConsumerOptions {
     pub(crate) poll_timeout: Duration,
     pub(crate) long_poll: Duration,
     pub(crate) pull_error_backoff: Duration,
+    pub(crate) master_down_retry: Duration,
 }
 
 impl Default for ConsumerOptions {
@@ -80,6 +81,7 @@ impl Default for ConsumerOptions {
             poll_timeout: Duration::from_millis(POLL_TIMEOUT_MS_DEFAULT),
             long_poll: Duration::from_millis(u64::from(LONG_POLL_MS_DEFAULT)),
             pull_error_backoff: Duration::from_millis(PULL_ERROR_BACKOFF_MS_DEFAULT),
+            master_down_retry: Duration::from_millis(replica::MASTER_DOWN_RETRY_MS),
         }
     }
 }

@@ -202,10 +202,11 @@ impl TopicRouteInfo {
     }
 }
 
-/// Asks the name servers in turn, starting at `first`, for `topic`'s route. Connection errors
-/// and timeouts move on to the next server; `TOPIC_NOT_EXIST` (or an empty route) gives
-/// `NoRoute` naming the servers asked. Returns the route and the index of the server that
-/// answered.
+/// Asks the name servers in turn, starting at `first`, for `topic`'s route. Connection errors,
+/// timeouts and `TOPIC_NOT_EXIST` (or an empty route) move on to the next server: name servers
+/// share nothing, and one that just restarted knows no broker until they register again. When
+/// a server answered and none had a route, the result is `NoRoute` naming the servers asked.
+/// Returns the route and the index of the server that answered.
 pub async fn query_route(
     pool: &ConnectionPool,
     name_servers: &NameServers,
@@ -221,6 +222,7 @@ pub async fn query_route(
     };
     let mut asked = Vec::new();
     let mut last_error = None;
+    let mut not_found = false;
     for i in 0..addrs.len() {
         let index = (first + i) % addrs.len();
         let addr = &addrs[index];
@@ -230,11 +232,9 @@ pub async fn query_route(
             Err(e) => Err(e),
         };
         match result {
-            Ok(route) if route.queues.is_empty() => return Err(no_route(topic, asked)),
+            Ok(route) if route.queues.is_empty() => not_found = true,
             Ok(route) => return Ok((route, index)),
-            Err(e) if e.status() == Some(Status::TopicNotExist) => {
-                return Err(no_route(topic, asked));
-            }
+            Err(e) if e.status() == Some(Status::TopicNotExist) => not_found = true,
             Err(e @ ClientError::ShutDown) => return Err(e),
             Err(e) => {
                 tracing::warn!(name_server = %addr, topic, error = %e, "route query failed");
@@ -242,7 +242,10 @@ pub async fn query_route(
             }
         }
     }
-    Err(last_error.unwrap_or_else(|| no_route(topic, asked)))
+    match last_error {
+        Some(e) if !not_found => Err(e),
+        _ => Err(no_route(topic, asked)),
+    }
 }
 
 fn no_route(topic: &str, name_servers: Vec<String>) -> ClientError {
@@ -326,6 +329,17 @@ impl RouteCache {
         {
             return Ok(entry.info.clone());
         }
+        self.fetch(topic, allow_auto_create).await
+    }
+
+    /// Fetches `topic`'s route now, even if it was fetched a moment ago (a cached route that
+    /// cannot serve the call at all, such as one taken while its only master restarted).
+    pub(crate) async fn refetch(
+        &self,
+        topic: &str,
+        allow_auto_create: bool,
+    ) -> Result<Arc<TopicRouteInfo>, ClientError> {
+        let _query = self.query_lock.lock().await;
         self.fetch(topic, allow_auto_create).await
     }
 

@@ -74,11 +74,16 @@ impl ProducerCore {
         let start = Instant::now();
         let routes = &self.instance.routes;
         let lookup = async {
-            if refresh {
-                routes.refresh(topic, true).await
+            let info = if refresh {
+                routes.refresh(topic, true).await?
             } else {
-                routes.get(topic, true).await
+                routes.get(topic, true).await?
+            };
+            // A cached route with no master (taken while one restarted): ask again first.
+            if info.write_queues.is_empty() && !refresh {
+                return routes.refetch(topic, true).await;
             }
+            Ok(info)
         };
         let left = deadline.saturating_duration_since(start);
         let info = match tokio::time::timeout(left, lookup).await {

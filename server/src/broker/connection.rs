@@ -144,6 +144,9 @@ async fn read_loop(
         let job = prepare(state, frame);
         tasks.spawn(run_job(state.clone(), ctx.clone(), job, tx.clone(), permit));
     };
+    // The peer is gone (or going): calls to it fail from now on, and whoever watches the
+    // channel (a master counting its slaves) sees it at once, not after the handlers below.
+    ctx.channel.close();
     // In-flight handlers finish (parked pulls wake on shutdown) before the writer is released.
     while tasks.join_next().await.is_some() {}
     end

@@ -230,12 +230,13 @@ impl BrokerHandle {
     /// Stops the broker as a crash would: tasks are aborted and the store is abandoned without
     /// a final flush, checkpoint or removal of the abort marker.
     pub async fn kill(self) {
+        // First, so no cluster task sees the shutdown signal and unregisters cleanly.
+        self.cluster.abort().await;
         self.state.shutdown.send_replace(true);
         self.accept.abort();
         self.housekeeping.abort();
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
-        self.cluster.abort().await;
         self.state.store.abandon();
     }
 }

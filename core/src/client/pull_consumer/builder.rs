@@ -91,6 +91,13 @@ impl PullConsumerBuilder {
         self
     }
 
+    /// How long a master that could not be reached is skipped in favour of its slave (default
+    /// `MASTER_DOWN_RETRY_MS`, 5 s); after that the master is tried again.
+    pub fn master_down_retry(mut self, pause: Duration) -> Self {
+        self.options.master_down_retry = pause;
+        self
+    }
+
     /// Checks the settings and builds the consumer (not yet started).
     pub fn build(self) -> Result<PullConsumer, ClientError> {
         if let Some(e) = self.namesrv_error {

@@ -4,13 +4,14 @@
 //! - The broker id the last pull of the queue suggested (`suggest_broker_id`: a master with
 //!   `slave_read_enable` sends a consumer that fell far behind to slave 1, and the slave sends
 //!   it back once it caught up) is asked first, when the route lists it.
-//! - Else the master, unless it failed a call less than `MASTER_DOWN_RETRY_MS` ago or is gone
-//!   from the route: then the slave with the lowest id. A connection failure to the master
+//! - Else the master, unless it failed a call less than `master_down_retry` (default
+//!   `MASTER_DOWN_RETRY_MS`) ago or is gone from the route: then the slave with the lowest id. A connection failure to the master
 //!   moves to the slave at once and refreshes the route.
 //!
 //! Reading from a slave is read-only: commits go to the master only. A commit of a broker
-//! whose master is gone is kept (the consumed offset stays the commit candidate) and sent
-//! when the master is back.
+//! whose master is gone from the route or being skipped is kept (the consumed offset stays
+//! the commit candidate) and sent when the master is back; a commit that finds the master
+//! unreachable fails (the offset is kept too) and starts skipping it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -50,9 +51,9 @@ impl ReadTargets {
         lock(&self.suggested).get(mq).copied().unwrap_or(0)
     }
 
-    /// Skips `broker_name`'s master for a while.
-    pub(crate) fn mark_master_down(&self, broker_name: &str) {
-        let until = Instant::now() + Duration::from_millis(MASTER_DOWN_RETRY_MS);
+    /// Skips `broker_name`'s master for `pause`.
+    pub(crate) fn mark_master_down(&self, broker_name: &str, pause: Duration) {
+        let until = Instant::now() + pause;
         lock(&self.master_down).insert(broker_name.to_owned(), until);
     }
 
@@ -109,7 +110,8 @@ impl ConsumerCore {
 
     /// Notes a failed call to `mq`'s master: skip it for a while and refresh the route.
     pub(crate) async fn master_failed(&self, mq: &MessageQueue) {
-        self.read_targets.mark_master_down(&mq.broker_name);
+        let pause = self.options.master_down_retry;
+        self.read_targets.mark_master_down(&mq.broker_name, pause);
         let _ = self.instance.routes.refresh(&mq.topic, false).await;
     }
 
@@ -126,7 +128,15 @@ impl ConsumerCore {
         if self.read_targets.master_is_down(&mq.broker_name) {
             return Ok(None);
         }
-        self.instance.pool.get(addr).await.map(Some)
+        match self.instance.pool.get(addr).await {
+            Ok(conn) => Ok(Some(conn)),
+            Err(e) => {
+                if is_unreachable(&e) {
+                    self.master_failed(mq).await;
+                }
+                Err(e)
+            }
+        }
     }
 }
 

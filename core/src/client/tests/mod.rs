@@ -26,3 +26,4 @@ mod connection_tests;
 mod consumer_tests;
 mod fake;
 mod producer_tests;
+mod replica_tests;
