@@ -1,6 +1,8 @@
 //! The `ferrocket` command line: one binary for the servers, the client tools and the
 //! benchmarks. Exit codes: 0 ok, 1 runtime error, 2 usage error (clap's default).
 
+pub mod cluster_admin;
+pub mod namesrv;
 pub mod server;
 
 use std::process::ExitCode;
@@ -26,6 +28,10 @@ pub enum Command {
     Standalone(server::ServerArgs),
     /// A broker of a cluster, configured by a TOML file.
     Broker(server::ServerArgs),
+    /// A name server of a cluster.
+    Namesrv(namesrv::NamesrvArgs),
+    /// Administration: clusters, routes, broker status, topics on a whole cluster.
+    Admin(cluster_admin::AdminArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -56,6 +62,8 @@ async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Standalone(args) => server::run(args, server::Mode::Standalone).await,
         Command::Broker(args) => server::run(args, server::Mode::Broker).await,
+        Command::Namesrv(args) => namesrv::run(args).await,
+        Command::Admin(args) => cluster_admin::run(args).await,
     }
 }
 
