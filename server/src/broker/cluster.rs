@@ -158,6 +158,11 @@ impl ClusterTasks {
     /// Starts the tasks `state`'s config calls for.
     pub fn start(state: &Arc<BrokerState>) -> ClusterTasks {
         let mut tasks = Vec::new();
+        if state.cluster.namesrv.is_none() && state.config.name_servers().is_empty() {
+            tracing::warn!(
+                "this broker hosts no name server and has no namesrv_addrs: clients cannot find it"
+            );
+        }
         register_locally(state, true);
         if let Some(table) = &state.cluster.namesrv {
             let every = Duration::from_millis(NAMESRV_SCAN_INTERVAL_MS_DEFAULT);
