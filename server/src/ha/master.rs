@@ -59,9 +59,12 @@ impl ReplicaTracker {
         }
     }
 
-    /// Records a fetch from the slave at `slave_addr`, on `channel`, acknowledging `ack`.
+    /// Records a fetch from the slave at `slave_addr`, on `channel`, acknowledging `ack`. A
+    /// connection stands for one slave (the entry of another address it used is dropped), so
+    /// the table is bounded by the broker's connection limit.
     pub fn on_fetch(&self, slave_addr: &str, ack: u64, channel: &Arc<ClientChannel>) {
         let mut slaves = self.lock();
+        slaves.retain(|addr, s| addr == slave_addr || !Arc::ptr_eq(&s.channel, channel));
         slaves.insert(
             slave_addr.to_owned(),
             SlaveEntry {
@@ -141,5 +144,44 @@ pub async fn wait_for_slave(
         ReplicaOutcome::Acked
     } else {
         ReplicaOutcome::Timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc;
+
+    fn channel(port: u16) -> Arc<ClientChannel> {
+        let (tx, _rx) = mpsc::channel(1);
+        let peer = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        Arc::new(ClientChannel::new(peer, tx))
+    }
+
+    /// A slave counts while connected, recent and close enough; a send waits for its ack; a
+    /// connection stands for one slave; a closed connection stops counting at once.
+    #[tokio::test]
+    async fn slaves_count_acks_and_connections() {
+        let tracker = ReplicaTracker::new(Duration::from_secs(20));
+        assert!(!tracker.slave_ok(100, 1000), "no slave");
+        let conn = channel(1);
+        tracker.on_fetch("s:1", 50, &conn);
+        assert!(tracker.slave_ok(100, 1000));
+        assert!(!tracker.slave_ok(2000, 1000), "too far behind");
+        tracker.on_fetch("s:2", 60, &conn);
+        assert_eq!(tracker.statuses().len(), 1, "one entry per connection");
+        assert!(tracker.wait_for(60, Duration::from_millis(10)).await);
+        assert!(!tracker.wait_for(61, Duration::from_millis(10)).await);
+        let waiter = tracker.wait_for(70, Duration::from_secs(5));
+        tokio::pin!(waiter);
+        tokio::select! {
+            _ = &mut waiter => panic!("answered before the ack"),
+            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+        }
+        tracker.on_fetch("s:2", 70, &conn);
+        assert!(waiter.await);
+        conn.close();
+        assert!(!tracker.slave_ok(70, 1000), "closed connection");
+        assert!(tracker.statuses().is_empty());
     }
 }

@@ -12,13 +12,15 @@
 //! - an address is removed by `UnregisterBroker`, when the connection it registered on closes,
 //!   or when its last registration is older than the expiry.
 //!
-//! One std `Mutex` guards all tables; it is never held across an `.await`.
+//! At most `ROUTE_BROKER_COUNT_MAX` addresses are registered at once (what one cluster listing
+//! carries). One std `Mutex` guards all tables; it is never held across an `.await`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use ferrocket::limits::ROUTE_BROKER_COUNT_MAX;
 use ferrocket::protocol::{
     BrokerData, BrokerLiveInfo, BrokerRole, ClusterInfo, PERM_READ, PERM_WRITE, QueueData,
     RegisterBrokerRequest, RegisterBrokerResponse, TopicRoute, UnregisterBrokerRequest,
@@ -91,6 +93,12 @@ impl RouteTable {
     ) -> Result<RegisterBrokerResponse, String> {
         check_registration(req)?;
         let mut t = self.lock();
+        if !t.live.contains_key(&req.broker_addr) && t.live.len() >= ROUTE_BROKER_COUNT_MAX {
+            return Err(format!(
+                "this name server already knows {ROUTE_BROKER_COUNT_MAX} broker addresses, the \
+                 most a cluster listing can carry"
+            ));
+        }
         let moved = t
             .live
             .get(&req.broker_addr)
@@ -319,8 +327,12 @@ impl Tables {
     }
 
     /// Every live address is its broker entry's address for its id; every broker name has an
-    /// address; every topic's broker names exist.
+    /// address; every topic's broker names exist. Checked after every change in debug builds
+    /// (it walks every table).
     fn invariants(&self) {
+        if !cfg!(debug_assertions) {
+            return;
+        }
         for (addr, live) in &self.live {
             let entry = self.brokers.get(&live.broker_name);
             assert!(
@@ -491,5 +503,23 @@ mod tests {
         let mut bad = reg("a", 2, "a:1", &[]);
         bad.role = BrokerRole::AsyncMaster;
         assert!(table.register(&bad, conn(1), now).is_err());
+    }
+
+    /// At most `ROUTE_BROKER_COUNT_MAX` addresses are registered; a known one may register
+    /// again when the table is full.
+    #[test]
+    fn the_table_is_bounded() {
+        let table = RouteTable::new(Duration::from_secs(120));
+        let now = Instant::now();
+        for i in 0..ROUTE_BROKER_COUNT_MAX {
+            let r = reg(&format!("b{i}"), 0, &format!("h:{i}"), &["t"]);
+            table.register(&r, conn(1), now).unwrap();
+        }
+        let extra = reg("extra", 0, "h:x", &["t"]);
+        assert!(table.register(&extra, conn(1), now).is_err());
+        table
+            .register(&reg("b0", 0, "h:0", &["t"]), conn(1), now)
+            .unwrap();
+        assert_eq!(table.live_count(), ROUTE_BROKER_COUNT_MAX);
     }
 }

@@ -34,6 +34,12 @@ pub async fn handle(
             "this broker is a slave; slaves copy from the master",
         );
     }
+    if request.broker_id == 0 {
+        return Reply::error(
+            Status::InvalidParameter,
+            "broker id 0 is the master's; a slave fetches with its own id (> 0)",
+        );
+    }
     if request.broker_name != state.config.broker_name {
         return Reply::error(
             Status::InvalidParameter,
