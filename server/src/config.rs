@@ -120,7 +120,8 @@ pub struct BrokerConfig {
     pub register_interval_ms: u64,
     /// A slave's master, `host:port`; empty: learned from the name servers' answers.
     pub ha_master_addr: String,
-    /// SYNC_MASTER: how long a send waits for a slave before `FLUSH_SLAVE_TIMEOUT`.
+    /// SYNC_MASTER: how long a send waits for a slave before `FLUSH_SLAVE_TIMEOUT` (keep it
+    /// below the producers' send timeout, or they give up first).
     pub slave_timeout_ms: u64,
     /// SYNC_MASTER: a slave further behind than this many bytes does not count
     /// (`SLAVE_NOT_AVAILABLE`).
