@@ -18,11 +18,11 @@ use ferrocket_tests::{RawConn, TempDir, TestBroker, test_config};
 use crate::cluster::cluster_producer;
 use crate::util::producer;
 
-/// A master that waits at most 300 ms for its slave and counts a slave only within 4 KiB.
+/// A master that waits at most 1 s for its slave and counts a slave only within 4 KiB.
 async fn sync_master() -> TestBroker {
     TestBroker::start_with(|c| {
         c.role = BrokerRole::SyncMaster;
-        c.slave_timeout_ms = 300;
+        c.slave_timeout_ms = 1000;
         c.ha_slave_fall_behind_bytes = 4096;
     })
     .await
