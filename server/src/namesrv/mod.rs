@@ -13,6 +13,8 @@ pub mod config;
 mod connection;
 pub mod handlers;
 pub mod routes;
+#[cfg(test)]
+mod tests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
