@@ -286,24 +286,50 @@ impl Cluster {
     }
 
     /// Creates the topic on both masters and waits until both name servers route it.
-    async fn create_topic(&self) {
-        let admin = Admin::new(client_config(&self.list));
-        let created = admin
-            .create_topic_on_cluster(
-                "ProcCluster",
-                ferrocket::protocol::TopicConfig::new(TOPIC, 4),
-            )
-            .await
-            .expect("create on the cluster");
-        assert_eq!(created.len(), 2, "two masters");
+    /// Runs `ferrocket admin -n <name servers> args…` and returns its stdout.
+    fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+            .args(["admin", "-n", &self.list])
+            .args(args)
+            .output()
+            .expect("run ferrocket admin");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
-            created.iter().all(|(_, outcome)| outcome.is_ok()),
-            "{created:?}"
+            out.status.success(),
+            "admin {args:?} failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
         );
+        stdout
+    }
+
+    /// Creates the topic on both masters with `ferrocket admin topic create --cluster`, waits
+    /// until both name servers route it, and checks what `cluster list`, `topic route` and
+    /// `broker status` print.
+    async fn create_topic(&self) {
+        let created = self.admin(&[
+            "topic",
+            "create",
+            TOPIC,
+            "--cluster",
+            "ProcCluster",
+            "--queues",
+            "4",
+        ]);
+        assert_eq!(created.matches("created topic").count(), 2, "{created}");
         let full =
             |b: &[(String, Vec<u64>)]| b.len() == 2 && b.iter().all(|(_, ids)| ids == &[0, 1]);
         wait_route(&self.ns_addrs(), WAIT, full).await;
-        admin.close().await;
+        let listed = self.admin(&["cluster", "list"]);
+        assert_eq!(listed.matches("ProcCluster").count(), 4, "{listed}");
+        assert_eq!(listed.matches("SYNC_MASTER").count(), 2, "{listed}");
+        assert_eq!(listed.matches(" SLAVE ").count(), 2, "{listed}");
+        let route = self.admin(&["topic", "route", TOPIC]);
+        assert!(
+            route.contains("broker-a") && route.contains("broker-b"),
+            "{route}"
+        );
+        let status = self.admin(&["broker", "status"]);
+        assert_eq!(status.matches("copying from master").count(), 2, "{status}");
     }
 }
 
