@@ -15,6 +15,9 @@ pub mod protocol;
 
 pub use client::{
     Admin, ClientConfig, ClientError, ConsumeFrom, MessageQueue, Producer, PullConsumer,
-    SendBatchResult, SendResult, SendStatus,
+    PushConsumer, Selector, SendBatchResult, SendResult, SendStatus,
+};
+pub use client::{
+    LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult,
 };
 pub use message::{Message, MessageExt, MessageId};

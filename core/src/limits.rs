@@ -76,6 +76,10 @@ pub const HEARTBEAT_GROUP_COUNT_MAX: usize = 256;
 pub const SUBSCRIPTION_COUNT_MAX: usize = 256;
 /// Bytes of a client software name in `ApiVersions`.
 pub const SOFTWARE_NAME_LEN_MAX: usize = 64;
+/// Client ids in one `GetConsumerList` response (members of one consumer group).
+pub const CONSUMER_LIST_COUNT_MAX: usize = 4096;
+/// Queues in one `LockBatch` or `UnlockBatch` request or response.
+pub const LOCK_BATCH_COUNT_MAX: usize = 4096;
 
 // ---------------------------------------------------------------------------------------------
 // Pull and long polling
@@ -206,6 +210,79 @@ pub const SLAVE_SYNC_INTERVAL_MS_DEFAULT: u64 = 3000;
 pub const ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO_DEFAULT: u8 = 40;
 
 // ---------------------------------------------------------------------------------------------
+// Message features: SQL92 filters, compression, delivery time, index and queries, transactions
+// ---------------------------------------------------------------------------------------------
+
+/// Nesting depth of a SQL92 filter expression (parentheses and `NOT`s): the parser and the
+/// evaluator recurse once per level, so this bounds their stack whatever the input.
+pub const SQL_EXPRESSION_DEPTH_MAX: usize = 64;
+/// Bodies of at least this many bytes are compressed by the producer (RocketMQ's
+/// `compressMsgBodyOverHowmuch`); single sends only, never batches.
+pub const COMPRESS_BODY_OVER_BYTES_DEFAULT: usize = 4 * 1024;
+/// How far ahead a delivery time may be by default, in milliseconds (RocketMQ's
+/// `timerMaxDelaySec`, 3 days); the producer checks it before sending.
+pub const TIMER_MAX_DELAY_MS_DEFAULT: u64 = 3 * 24 * 3600 * 1000;
+/// Records one `QueryMessage` answer carries at most.
+pub const QUERY_MESSAGE_COUNT_MAX: u32 = 1024;
+/// Records a `QueryMessage` by key answers when the request asks for 0 (RocketMQ's
+/// `defaultQueryMaxNum`).
+pub const QUERY_MESSAGE_COUNT_DEFAULT: u32 = 32;
+/// Bytes of the records one `QueryMessage` answer carries (the first record is always whole).
+pub const QUERY_MESSAGE_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// Bytes of a query key (`--key`, or a unique message id in hex).
+pub const QUERY_KEY_LEN_MAX: usize = 1024;
+/// Consumer groups one `TrackMessage` answer lists.
+pub const TRACK_GROUP_COUNT_MAX: usize = 1024;
+/// Hash slots of one index file by default.
+pub const INDEX_SLOT_COUNT_DEFAULT: u32 = 1_000_000;
+/// Entries of one index file by default (then a new file is started).
+pub const INDEX_ENTRY_COUNT_DEFAULT: u32 = 4_000_000;
+/// Age of a half message before its first check-back, in ms (RocketMQ's `transactionTimeOut`).
+pub const TRANSACTION_TIMEOUT_MS_DEFAULT: u64 = 6000;
+/// Period between check-backs of one half message, in ms (`transactionCheckInterval`).
+pub const TRANSACTION_CHECK_INTERVAL_MS_DEFAULT: u64 = 30_000;
+/// Check-backs of one half message before it is discarded (`transactionCheckMax`).
+pub const TRANSACTION_CHECK_MAX_DEFAULT: u32 = 15;
+/// Check requests a transaction producer queues before it drops new ones
+/// (`checkRequestHoldMax`).
+pub const TRANSACTION_CHECK_QUEUE_MAX: usize = 2000;
+
+// ---------------------------------------------------------------------------------------------
+// Push consumer defaults (RocketMQ's `DefaultMQPushConsumer`)
+// ---------------------------------------------------------------------------------------------
+
+/// Consume threads (and async listener calls at once) of a push consumer.
+pub const CONSUME_THREADS_DEFAULT: usize = 20;
+/// Messages per listener call.
+pub const CONSUME_BATCH_COUNT_DEFAULT: usize = 1;
+/// Messages one owned queue may hold unconsumed before its pulls stop.
+pub const PULL_THRESHOLD_FOR_QUEUE_DEFAULT: usize = 1000;
+/// Bytes one owned queue may hold unconsumed before its pulls stop.
+pub const PULL_THRESHOLD_SIZE_FOR_QUEUE_DEFAULT: usize = 100 * 1024 * 1024;
+/// Offset span of one queue's unconsumed messages before its pulls stop (concurrent listeners).
+pub const CONSUME_CONCURRENTLY_MAX_SPAN_DEFAULT: u64 = 2000;
+/// Redeliveries of a concurrently consumed message before it goes to the dead-letter queue.
+pub const MAX_RECONSUME_TIMES_DEFAULT: u32 = 16;
+/// Pause of an orderly queue after `SuspendCurrentQueueAMoment`.
+pub const SUSPEND_CURRENT_QUEUE_TIME_MS_DEFAULT: u64 = 1000;
+/// A message consuming longer than this is logged as stuck.
+pub const CONSUME_TIMEOUT_MS_DEFAULT: u64 = 15 * 60 * 1000;
+/// Period of a consumer's rebalance (it also rebalances at once on a membership notice).
+pub const REBALANCE_INTERVAL_MS_DEFAULT: u64 = 20_000;
+/// Period of a push consumer's offset commits.
+pub const PERSIST_OFFSET_INTERVAL_MS_DEFAULT: u64 = 5_000;
+/// Period of an orderly consumer's queue-lock renewals.
+pub const LOCK_RENEW_INTERVAL_MS_DEFAULT: u64 = 20_000;
+/// An orderly consumer treats a queue lock not renewed for this long as lost.
+pub const LOCK_MAX_LIVE_MS_DEFAULT: u64 = 30_000;
+/// Pause before a message whose send-back failed is consumed again locally.
+pub const SEND_BACK_RETRY_DELAY_MS_DEFAULT: u64 = 5_000;
+/// How long `shutdown` waits for messages already handed to the consume threads.
+pub const AWAIT_TERMINATION_MS_DEFAULT: u64 = 30_000;
+/// Consume jobs (batches, orderly queue turns) waiting for a consume thread.
+pub const CONSUME_JOB_QUEUE_LEN: usize = 4096;
+
+// ---------------------------------------------------------------------------------------------
 // How the limits relate
 // ---------------------------------------------------------------------------------------------
 
@@ -216,6 +293,9 @@ const _: () = assert!(TAGS_LEN_MAX <= u16::MAX as usize);
 const _: () = assert!(PROPERTIES_LEN_MAX <= u16::MAX as usize);
 const _: () = assert!(ERROR_MESSAGE_LEN_MAX <= u16::MAX as usize);
 const _: () = assert!(EXPRESSION_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(QUERY_KEY_LEN_MAX <= u16::MAX as usize);
+const _: () = assert!(QUERY_MESSAGE_COUNT_DEFAULT <= QUERY_MESSAGE_COUNT_MAX);
+const _: () = assert!(COMPRESS_BODY_OVER_BYTES_DEFAULT <= BODY_LEN_MAX);
 // A record holds a maximal body plus maximal metadata.
 const _: () = assert!(
     BODY_LEN_MAX + TOPIC_LEN_MAX + TAGS_LEN_MAX + KEYS_LEN_MAX + PROPERTIES_LEN_MAX + 256

@@ -89,6 +89,17 @@ impl Message {
         self
     }
 
+    /// Sets the delivery time to `delay` from now (1 s precision on the broker; at most the
+    /// producer's `timer_max_delay` ahead, 3 days by default).
+    pub fn with_deliver_after(mut self, delay: std::time::Duration) -> Message {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.deliver_at_ms = Some(now.saturating_add(delay_ms).max(1));
+        self
+    }
+
     /// Sets whether a SYNC_FLUSH broker waits for the flush before answering.
     pub fn with_wait_store_msg_ok(mut self, wait: bool) -> Message {
         self.wait_store_msg_ok = wait;

@@ -18,12 +18,18 @@ use ferrocket::limits::{
     CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT, DELETE_HOUR_DEFAULT, DISK_USAGE_CLEAN_PERCENT_DEFAULT,
     DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT, DISK_USAGE_REFUSE_PERCENT_DEFAULT,
     FILE_RESERVED_HOURS_DEFAULT, FLUSH_INTERVAL_MS_DEFAULT, FRAME_READ_TIMEOUT_MS_DEFAULT,
-    OFFSET_FLUSH_INTERVAL_MS_DEFAULT, QUEUE_COUNT_MAX, RETENTION_CHECK_INTERVAL_MS_DEFAULT,
-    SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX, SEGMENT_SIZE_MIN, STORE_PENDING_SENDS_MAX_DEFAULT,
-    SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
+    INDEX_ENTRY_COUNT_DEFAULT, INDEX_SLOT_COUNT_DEFAULT, OFFSET_FLUSH_INTERVAL_MS_DEFAULT,
+    QUEUE_COUNT_MAX, RETENTION_CHECK_INTERVAL_MS_DEFAULT, SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX,
+    SEGMENT_SIZE_MIN, STORE_PENDING_SENDS_MAX_DEFAULT, SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
+    TRANSACTION_CHECK_INTERVAL_MS_DEFAULT, TRANSACTION_CHECK_MAX_DEFAULT,
+    TRANSACTION_TIMEOUT_MS_DEFAULT,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::broker::locks::REBALANCE_LOCK_MAX_LIVE_MS_DEFAULT;
+use crate::broker::scheduler::{
+    MESSAGE_DELAY_LEVEL_DEFAULT, TIMER_MAX_DELAY_MS_DEFAULT, parse_delay_levels,
+};
 use crate::store::{FlushMode, StoreConfig};
 
 /// Prefix of the environment variables that set config keys (`FERROCKET_DATA_DIR`, …).
@@ -140,6 +146,24 @@ pub struct BrokerConfig {
     pub access_message_in_memory_max_ratio: u8,
     /// How far behind (bytes of commit log) counts as far behind; overrides the ratio.
     pub access_message_in_memory_max_bytes: Option<u64>,
+    /// Age of a half message before its first check-back (RocketMQ's `transactionTimeOut`).
+    pub transaction_timeout_ms: u64,
+    /// Time between check-backs of one half message (`transactionCheckInterval`).
+    pub transaction_check_interval_ms: u64,
+    /// Check-backs before a half message is discarded to `TRANS_CHECK_MAX_TIME_TOPIC`.
+    pub transaction_check_max: u32,
+    /// Hash slots of one message-index file.
+    pub index_slot_count: u32,
+    /// Entries of one message-index file (24 bytes each; then a new file is started).
+    pub index_entry_count: u32,
+    /// Delay of each delay level, level 1 first: numbers with a unit `ms`, `s`, `m`, `h` or
+    /// `d`, separated by spaces (RocketMQ's `messageDelayLevel`).
+    pub message_delay_level: String,
+    /// Furthest a message's delivery time may be ahead of now (RocketMQ's
+    /// `timerMaxDelaySec`, 3 days); later ones are refused with `MESSAGE_ILLEGAL`.
+    pub timer_max_delay_ms: u64,
+    /// An orderly consumer's queue lock expires after this long without renewal.
+    pub rebalance_lock_max_live_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -184,6 +208,14 @@ impl Default for BrokerConfig {
             slave_read_enable: false,
             access_message_in_memory_max_ratio: ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO_DEFAULT,
             access_message_in_memory_max_bytes: None,
+            transaction_timeout_ms: TRANSACTION_TIMEOUT_MS_DEFAULT,
+            transaction_check_interval_ms: TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
+            transaction_check_max: TRANSACTION_CHECK_MAX_DEFAULT,
+            index_slot_count: INDEX_SLOT_COUNT_DEFAULT,
+            index_entry_count: INDEX_ENTRY_COUNT_DEFAULT,
+            message_delay_level: MESSAGE_DELAY_LEVEL_DEFAULT.into(),
+            timer_max_delay_ms: TIMER_MAX_DELAY_MS_DEFAULT,
+            rebalance_lock_max_live_ms: REBALANCE_LOCK_MAX_LIVE_MS_DEFAULT,
         }
     }
 }
@@ -309,6 +341,9 @@ impl BrokerConfig {
             (self.broker_id == 0) == (self.role != BrokerRole::Slave),
             "broker_id 0 is a master role (ASYNC_MASTER or SYNC_MASTER); a SLAVE needs broker_id > 0".into(),
         )?;
+        parse_delay_levels(&self.message_delay_level)
+            .map(|_| ())
+            .map_err(|e| invalid("config", format!("message_delay_level: {e}")))?;
         self.validate_cluster()
     }
 
@@ -386,6 +421,11 @@ impl BrokerConfig {
         store.retention_check_interval_ms = self.retention_check_interval_ms;
         store.pending_sends_max = self.pending_sends_max;
         store.store_host = store_host;
+        store.index_slot_count = self.index_slot_count;
+        store.index_entry_count = self.index_entry_count;
+        if let Ok(levels) = parse_delay_levels(&self.message_delay_level) {
+            store.delay_levels_ms = levels;
+        }
         store
     }
 }

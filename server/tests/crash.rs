@@ -5,11 +5,12 @@
 //!
 //! `FERROCKET_CRASH_CYCLES` sets the cycles per mode (default 20, so 40 in all).
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,39 +34,18 @@ struct BrokerProcess {
 
 impl BrokerProcess {
     fn spawn(data_dir: &Path, flush: &str) -> BrokerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
-            .args([
-                "standalone",
-                "--listen",
-                "127.0.0.1:0",
-                "--flush-disk-type",
-                flush,
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args([
-                "--set",
-                "segment_size=16777216",
-                "--set",
-                "consume_queue_entries_per_file=5000",
-            ])
-            .args(["--set", "flush_interval_ms=100"])
-            .env("FERROCKET_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ferrocket");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("ferrocket listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .expect("an address");
+        let flags = [
+            "--flush-disk-type",
+            flush,
+            "--set",
+            "segment_size=16777216",
+            "--set",
+            "consume_queue_entries_per_file=5000",
+            "--set",
+            "flush_interval_ms=100",
+        ];
+        let (child, addr) = common::spawn_standalone(data_dir, &flags);
+        let addr = addr.parse().expect("an address");
         BrokerProcess { child, addr }
     }
 

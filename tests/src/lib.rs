@@ -65,6 +65,8 @@ pub fn test_config(data_dir: &Path) -> BrokerConfig {
         consume_queue_entries_per_file: 10_000,
         flush_interval_ms: 100,
         offset_flush_interval_ms: 200,
+        index_slot_count: 4096,
+        index_entry_count: 16_384,
         ..BrokerConfig::default()
     }
 }
@@ -91,6 +93,26 @@ impl TestBroker {
         tweak(&mut config);
         let handle = Broker::start(config.clone()).await.expect("broker starts");
         config.listen = handle.local_addr();
+        TestBroker {
+            handle: Some(handle),
+            config,
+            dir,
+        }
+    }
+
+    /// Starts a broker with `test_config` changed by `tweak`, whose store uses `storage` (a
+    /// `SimStorage` for fault injection).
+    pub async fn start_with_storage(
+        storage: std::sync::Arc<dyn ferrocket_server::store::Storage>,
+        tweak: impl FnOnce(&mut BrokerConfig),
+    ) -> TestBroker {
+        init_test_logging();
+        let dir = TempDir::new("broker");
+        let mut config = test_config(dir.path());
+        tweak(&mut config);
+        let handle = Broker::start_with_storage(config.clone(), storage)
+            .await
+            .expect("broker starts");
         TestBroker {
             handle: Some(handle),
             config,

@@ -3,7 +3,11 @@
 //! `cargo xtask test` is the README's one test command and what `.ci/run` calls: it runs the
 //! format and lint gates, then every test suite (Rust, and the C, Python and Node SDK suites
 //! once they exist), installing what each suite needs, and prints how long each took. It stops
-//! at the first failing suite and exits non-zero.
+//! at the first failing suite and exits non-zero. `cargo xtask test-c` runs only the C SDK
+//! suite (`c_suite`); `cargo xtask bench-c` compares C and Rust producer figures (`c_bench`).
+
+mod c_bench;
+mod c_suite;
 
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -12,8 +16,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(),
+        Some("test-c") => c_suite::run(),
+        Some("bench-c") => c_bench::run(),
         _ => {
-            eprintln!("usage: cargo xtask test");
+            eprintln!("usage: cargo xtask test | test-c | bench-c");
             ExitCode::from(2)
         }
     }
@@ -63,6 +69,11 @@ fn suites() -> Vec<Suite> {
             name: "rust doc tests",
             program: "cargo",
             args: vec!["test", "--workspace", "--doc"],
+        },
+        Suite {
+            name: "C SDK (incl. valgrind)",
+            program: "cargo",
+            args: vec!["xtask", "test-c"],
         },
     ]
 }

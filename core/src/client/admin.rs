@@ -5,6 +5,7 @@
 //! `ClientError::Broker` naming the status (`TOPIC_EXIST_ALREADY`, `TOPIC_NOT_EXIST`…).
 
 mod cluster;
+mod groups;
 
 use std::sync::Arc;
 
@@ -50,7 +51,7 @@ impl Admin {
         Ok(Admin::new(config))
     }
 
-    async fn call<R: Request>(
+    pub(crate) async fn call<R: Request>(
         &self,
         broker_addr: &str,
         request: &R,

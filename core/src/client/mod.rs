@@ -11,6 +11,9 @@
 //!   and latency fault tolerance ([`fault`], [`selector`]).
 //! - [`pull_consumer`]: RocketMQ's lite pull consumer: assign or subscribe, `poll`, `commit`,
 //!   `seek`, `pause`; per-queue long-polling fetch tasks fill bounded buffers.
+//! - [`push_consumer`]: RocketMQ's push consumer: concurrent or orderly listeners on consume
+//!   threads, clustering (rebalanced with an [`allocate`] strategy) or broadcasting, retry and
+//!   dead-letter queues through send-back.
 //! - [`admin`]: topic and offset administration against one broker.
 //! - [`error`]: `ClientError` and its stable numeric codes; [`validate`]: name rules shared with
 //!   the broker.
@@ -21,6 +24,9 @@
 //! is taken while one of these is held.
 
 pub mod admin;
+pub mod admin_message;
+pub mod allocate;
+pub mod compression;
 pub mod config;
 pub mod connection;
 pub mod error;
@@ -30,11 +36,15 @@ pub mod msg_id;
 pub mod pool;
 pub mod producer;
 pub mod pull_consumer;
+pub mod push_consumer;
 pub(crate) mod queue_state;
+pub(crate) mod replica;
 pub mod route;
 pub mod selector;
 pub(crate) mod send;
 pub mod shutdown;
+pub mod subscription;
+pub mod transaction;
 pub mod validate;
 
 #[cfg(test)]
@@ -48,4 +58,9 @@ pub use msg_id::MessageIdGenerator;
 pub use pool::ConnectionPool;
 pub use producer::{Producer, ProducerBuilder, SendBatchResult, SendResult, SendStatus};
 pub use pull_consumer::{PullConsumer, PullConsumerBuilder};
+pub use push_consumer::{PushConsumer, PushConsumerBuilder};
 pub use route::{MessageQueue, NameServers, TopicRouteInfo};
+pub use subscription::Selector;
+pub use transaction::{
+    LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult,
+};

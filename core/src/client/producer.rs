@@ -15,7 +15,8 @@
 //! same retries, at most `ASYNC_SEND_OUTSTANDING_MAX_DEFAULT` outstanding), `send_oneway` (no
 //! response, no retry), `send_orderly` (queue by sharding key, never moved), `send_to_queue`
 //! and `send_batch` (one queue, all or nothing). Retry and fault rules are in `client::send`.
-//! Compression is not done yet: `prepare_body` is the seam where it will go.
+//! Single sends compress bodies of at least `compress_body_over` bytes (`client::compression`);
+//! batches are never compressed (RocketMQ's rule).
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use tokio::sync::Semaphore;
 
+use crate::client::compression::compress_body;
 use crate::client::error::ClientError;
 use crate::client::msg_id::now_ms;
 use crate::client::route::MessageQueue;
@@ -105,7 +107,7 @@ pub struct SendBatchResult {
 /// A message producer; see the module doc.
 #[derive(Debug)]
 pub struct Producer {
-    core: Arc<ProducerCore>,
+    pub(crate) core: Arc<ProducerCore>,
     state: AtomicU8,
     async_permits: Arc<Semaphore>,
     tasks: Tasks,
@@ -183,6 +185,7 @@ impl Producer {
         deadline: Instant,
     ) -> Result<SendResult, ClientError> {
         validate_message(&msg)?;
+        self.core.check_deliver_time(&msg)?;
         if msg.topic != queue.topic {
             return Err(ClientError::InvalidArgument(format!(
                 "message topic `{}` differs from the queue's topic `{}`",
@@ -190,7 +193,7 @@ impl Producer {
             )));
         }
         let msg_id = self.core.ids().next_id();
-        let encode = one_encoder(&msg, msg_id);
+        let encode = one_encoder(&msg, msg_id, self.core.compress_over, 0);
         let wait = msg.wait_store_msg_ok;
         let outcome = self
             .core
@@ -222,6 +225,7 @@ impl Producer {
     pub async fn send_oneway(&self, msg: Message) -> Result<(), ClientError> {
         self.check_running()?;
         validate_message(&msg)?;
+        self.core.check_deliver_time(&msg)?;
         let core = &self.core;
         let deadline = std::time::Instant::now() + core.send_timeout;
         let route = core.route(&msg.topic, false, deadline).await?;
@@ -236,7 +240,12 @@ impl Producer {
             return Err(ClientError::InvalidArgument("queue has no master".into()));
         };
         let conn = core.instance.pool.get(addr).await?;
-        let record = encode_one(&msg, core.ids().next_id(), conn.local_addr())?;
+        let record = encode_one(
+            &msg,
+            core.ids().next_id(),
+            conn.local_addr(),
+            (core.compress_over, 0),
+        )?;
         let request = core.one_request(queue, msg.wait_store_msg_ok, record);
         conn.oneway(&request).await
     }
@@ -300,9 +309,19 @@ impl Drop for Producer {
 }
 
 async fn send_one(core: &ProducerCore, msg: Message) -> Result<SendResult, ClientError> {
+    send_one_flagged(core, msg, 0).await
+}
+
+/// Sends one message whose record carries `extra_sys_flag` too (a transaction's half message).
+pub(crate) async fn send_one_flagged(
+    core: &ProducerCore,
+    msg: Message,
+    extra_sys_flag: u32,
+) -> Result<SendResult, ClientError> {
     validate_message(&msg)?;
+    core.check_deliver_time(&msg)?;
     let msg_id = core.ids().next_id();
-    let encode = one_encoder(&msg, msg_id);
+    let encode = one_encoder(&msg, msg_id, core.compress_over, extra_sys_flag);
     let outcome = core
         .send_with_retries(&msg.topic, msg.wait_store_msg_ok, &encode)
         .await?;
@@ -312,8 +331,12 @@ async fn send_one(core: &ProducerCore, msg: Message) -> Result<SendResult, Clien
 fn one_encoder(
     msg: &Message,
     msg_id: MessageId,
+    compress_over: usize,
+    extra_sys_flag: u32,
 ) -> impl Fn(SocketAddr) -> Result<Payload, ClientError> + Send + Sync + '_ {
-    move |born_host| encode_one(msg, msg_id, born_host).map(Payload::One)
+    move |born_host| {
+        encode_one(msg, msg_id, born_host, (compress_over, extra_sys_flag)).map(Payload::One)
+    }
 }
 
 fn send_result(outcome: Outcome, msg_id: MessageId) -> SendResult {
@@ -329,10 +352,23 @@ fn send_result(outcome: Outcome, msg_id: MessageId) -> SendResult {
     }
 }
 
-/// Prepares the message whose record is encoded, and the `sys_flag` bits that describe it.
-/// The seam for body compression (a later issue): today the message goes as it is.
+/// Prepares the message whose record is encoded, and the `sys_flag` bits that describe it:
+/// as it is for batches (never compressed).
 pub(crate) fn prepare_body(msg: &Message) -> (Cow<'_, Message>, u32) {
     (Cow::Borrowed(msg), 0)
+}
+
+/// Prepares a single send: its body compressed when it is at least `compress_over` bytes and
+/// compression makes it smaller (`client::compression`).
+pub(crate) fn prepare_single(msg: &Message, compress_over: usize) -> (Cow<'_, Message>, u32) {
+    match compress_body(&msg.body, compress_over) {
+        Some((body, flags)) => {
+            let mut packed = msg.clone();
+            packed.body = body;
+            (Cow::Owned(packed), flags)
+        }
+        None => (Cow::Borrowed(msg), 0),
+    }
 }
 
 /// The record stamp of a fresh message. The queue id is left 0: the broker writes the queue
@@ -349,13 +385,16 @@ pub(crate) fn stamp(msg_id: MessageId, sys_flag: u32, born_host: SocketAddr) -> 
     }
 }
 
-/// Encodes one message as a record.
+/// Encodes one message as a record, compressing bodies of at least `compress_over` bytes and
+/// adding `extra_sys_flag` to its system flags.
 pub(crate) fn encode_one(
     msg: &Message,
     msg_id: MessageId,
     born_host: SocketAddr,
+    (compress_over, extra_sys_flag): (usize, u32),
 ) -> Result<Bytes, ClientError> {
-    let (prepared, sys_flag) = prepare_body(msg);
+    let (prepared, sys_flag) = prepare_single(msg, compress_over);
+    let sys_flag = sys_flag | extra_sys_flag;
     let mut out = BytesMut::with_capacity(RECORD_FIXED_LEN + msg.topic.len() + msg.body.len() + 64);
     encode_record(&prepared, &stamp(msg_id, sys_flag, born_host), &mut out)
         .map_err(|e| ClientError::InvalidArgument(format!("message is invalid: {e}")))?;

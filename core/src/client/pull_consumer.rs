@@ -19,13 +19,12 @@
 //! `auto_commit_interval`) sends, per queue, the offset after the last message `poll` returned.
 //! Queue choice lives in `assign`, offsets in `offsets`, and which broker of a master/slave set
 //! a queue is read from (the master, or a slave when the master is gone or asks for it) in
-//! `replica`.
+//! `client::replica`, shared with the push consumer.
 
 mod assign;
 mod builder;
 mod fetch;
 mod offsets;
-mod replica;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -34,6 +33,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::client::allocate::AllocateStrategy;
 use crate::client::config::{
     ConsumeFrom, POLL_TIMEOUT_MS_DEFAULT, PULL_ERROR_BACKOFF_MS_DEFAULT,
     REASSIGN_INTERVAL_MS_DEFAULT,
@@ -43,13 +43,14 @@ use crate::client::instance::ClientInstance;
 use crate::client::queue_state::QueueState;
 use crate::client::route::MessageQueue;
 use crate::client::shutdown::{Tasks, lock};
+use crate::client::subscription::Selector;
 use crate::client::validate::validate_topic;
 use crate::limits::{
     AUTO_COMMIT_INTERVAL_MS_DEFAULT, LONG_POLL_MS_DEFAULT, POLL_BATCH_COUNT_MAX,
     PULL_BATCH_COUNT_DEFAULT,
 };
 use crate::message::MessageExt;
-use crate::protocol::{ConsumeType, ConsumerData, MessageModel};
+use crate::protocol::{ConsumeType, ConsumerData, ExpressionType, MessageModel};
 
 use assign::{Mode, TagFilter};
 pub use builder::PullConsumerBuilder;
@@ -81,7 +82,7 @@ impl Default for ConsumerOptions {
             poll_timeout: Duration::from_millis(POLL_TIMEOUT_MS_DEFAULT),
             long_poll: Duration::from_millis(u64::from(LONG_POLL_MS_DEFAULT)),
             pull_error_backoff: Duration::from_millis(PULL_ERROR_BACKOFF_MS_DEFAULT),
-            master_down_retry: Duration::from_millis(replica::MASTER_DOWN_RETRY_MS),
+            master_down_retry: Duration::from_millis(crate::client::replica::MASTER_DOWN_RETRY_MS),
         }
     }
 }
@@ -101,9 +102,11 @@ pub(crate) struct ConsumerCore {
     /// Wakes `poll` when a fetch task buffered messages.
     available: Notify,
     poll_cursor: AtomicUsize,
-    /// Which broker of each set to read from (master or slave).
-    read_targets: replica::ReadTargets,
     tasks: Tasks,
+    /// How the group's queues are shared (subscribe mode).
+    pub(crate) allocate: Arc<dyn AllocateStrategy>,
+    /// Reassign now (the broker's membership notice).
+    pub(crate) reassign_now: Arc<Notify>,
 }
 
 impl ConsumerCore {
@@ -173,7 +176,12 @@ impl ConsumerCore {
         let mut signal = self.tasks.signal();
         self.tasks.spawn(async move {
             let every = Duration::from_millis(REASSIGN_INTERVAL_MS_DEFAULT);
-            while signal.sleep(every).await {
+            loop {
+                tokio::select! {
+                    () = core.reassign_now.notified() => {}
+                    () = tokio::time::sleep(every) => {}
+                    () = signal.wait() => return,
+                }
                 if *lock(&core.mode) == Mode::Subscribe {
                     let _ = core.reassign_subscriptions().await;
                 }
@@ -228,6 +236,10 @@ impl PullConsumer {
         core.spawn_periodic_tasks();
         core.instance.set_consumer(core.consumer_data());
         core.instance.heartbeat_all().await;
+        if *lock(&core.mode) == Mode::Subscribe {
+            // Now a member: take this consumer's share of the group's queues.
+            let _ = core.reassign_subscriptions().await;
+        }
         tracing::info!(group = %core.group, "pull consumer started");
         Ok(())
     }
@@ -245,6 +257,9 @@ impl PullConsumer {
         {
             tracing::warn!(group = %core.group, error = %e, "final commit failed");
         }
+        if *lock(&core.mode) == Mode::Subscribe {
+            core.instance.unregister_consumer(&core.group).await;
+        }
         core.instance.remove_consumer(&core.group);
         core.instance.shutdown().await;
         tracing::info!(group = %core.group, "pull consumer shut down");
@@ -257,15 +272,32 @@ impl PullConsumer {
         }
     }
 
-    /// Subscribes to `topic` with a tag expression (`*` or `TagA || TagB`): every read queue
-    /// of the topic is assigned (now if started, else at `start`).
-    pub async fn subscribe(&self, topic: &str, expression: &str) -> Result<(), ClientError> {
+    /// Subscribes to `topic` with a tag expression (`*` or `TagA || TagB`, what a `&str`
+    /// converts to) or a `Selector::Sql` condition, and joins the consumer group: this
+    /// consumer's share of the topic's read queues (by its allocation strategy, among the
+    /// group's members) is assigned now if started, else at `start`. A SQL92 condition is
+    /// checked by the topic's brokers at once; one they cannot parse is refused
+    /// (`SUBSCRIPTION_PARSE_FAILED`, naming the position) and the subscription is not kept.
+    pub async fn subscribe(
+        &self,
+        topic: &str,
+        selector: impl Into<Selector>,
+    ) -> Result<(), ClientError> {
         self.check_not_shut_down()?;
         validate_topic(topic)?;
-        let filter = TagFilter::parse(expression)?;
+        let filter = TagFilter::from_selector(&selector.into())?;
         let core = &self.core;
         core.set_mode(Mode::Subscribe)?;
-        lock(&core.filters).insert(topic.to_owned(), Arc::new(filter));
+        let is_sql = filter.expression_type == ExpressionType::Sql92;
+        let before = lock(&core.filters).insert(topic.to_owned(), Arc::new(filter));
+        if is_sql && let Err(e) = core.check_subscription(topic).await {
+            let mut filters = lock(&core.filters);
+            match before {
+                Some(before) => filters.insert(topic.to_owned(), before),
+                None => filters.remove(topic),
+            };
+            return Err(e);
+        }
         if core.is_running() {
             core.instance.set_consumer(core.consumer_data());
             core.reassign_subscriptions().await?;

@@ -396,6 +396,14 @@ impl RouteCache {
             .flat_map(|e| e.info.masters.values().cloned())
             .collect()
     }
+
+    /// Every address (masters and slaves) of every broker in a cached route.
+    pub(crate) fn all_broker_addrs(&self) -> BTreeSet<String> {
+        lock(&self.entries)
+            .values()
+            .flat_map(|e| e.info.addrs.values().flat_map(|a| a.values().cloned()))
+            .collect()
+    }
 }
 
 #[cfg(test)]

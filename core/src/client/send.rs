@@ -55,6 +55,10 @@ pub(crate) struct ProducerCore {
     pub(crate) round_robin: AtomicUsize,
     pub(crate) auto_create_queue_count: u16,
     pub(crate) ids: OnceLock<MessageIdGenerator>,
+    /// Single-send bodies of at least this many bytes are compressed.
+    pub(crate) compress_over: usize,
+    /// Longest delay a message's delivery time may ask for, in milliseconds.
+    pub(crate) timer_max_delay_ms: u64,
 }
 
 impl ProducerCore {
@@ -94,6 +98,15 @@ impl ProducerCore {
             return Err(self.no_route(topic));
         }
         Ok(info)
+    }
+
+    /// Checks a message's delivery time against `timer_max_delay_ms`.
+    pub(crate) fn check_deliver_time(
+        &self,
+        msg: &crate::message::Message,
+    ) -> Result<(), ClientError> {
+        let now = crate::client::msg_id::now_ms();
+        crate::client::validate::validate_deliver_time(msg, self.timer_max_delay_ms, now)
     }
 
     pub(crate) fn no_route(&self, topic: &str) -> ClientError {

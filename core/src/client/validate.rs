@@ -100,6 +100,27 @@ pub fn validate_message(msg: &Message) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// Checks a message's delivery time: no more than `max_delay_ms` after `now_ms` (a time in
+/// the past is delivered at once). The producer checks it with its `timer_max_delay`
+/// (`TIMER_MAX_DELAY_MS_DEFAULT`, 3 days, by default); the broker checks again.
+pub fn validate_deliver_time(
+    msg: &Message,
+    max_delay_ms: u64,
+    now_ms: u64,
+) -> Result<(), ClientError> {
+    let Some(at) = msg.deliver_at_ms else {
+        return Ok(());
+    };
+    if at > now_ms.saturating_add(max_delay_ms) {
+        return Err(ClientError::InvalidArgument(format!(
+            "delivery time {at} ms is {} s ahead, over the maximum delay of {} s",
+            (at - now_ms) / 1000,
+            max_delay_ms / 1000
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +160,24 @@ mod tests {
         assert!(validate_message(&Message::new("t", "x").with_tags("")).is_err());
         assert!(validate_message(&Message::new("t", "x").with_key("a b")).is_err());
         assert!(validate_message(&Message::new("t", "x").with_delay_level(19)).is_err());
+    }
+
+    /// A delivery time past the maximum delay is refused with a message naming both; one in
+    /// the past or within the maximum is fine.
+    #[test]
+    fn deliver_time_rule() {
+        let day = 24 * 3600 * 1000;
+        let now = 1_700_000_000_000;
+        let max = crate::limits::TIMER_MAX_DELAY_MS_DEFAULT;
+        let at = |ms| Message::new("t", "x").with_deliver_at_ms(ms);
+        assert!(validate_deliver_time(&at(now + 3 * day), max, now).is_ok());
+        assert!(validate_deliver_time(&at(now - day), max, now).is_ok());
+        let err = validate_deliver_time(&at(now + 4 * day), max, now).unwrap_err();
+        assert!(
+            err.to_string().contains("maximum delay of 259200 s"),
+            "{err}"
+        );
+        let soon = Message::new("t", "x").with_deliver_after(std::time::Duration::from_secs(5));
+        assert!(soon.deliver_at_ms.is_some());
     }
 }

@@ -107,6 +107,26 @@ api_keys! {
     GetBrokerStatus = 44, "GetBrokerStatus", 0;
     /// One page of a broker's committed consumer offsets.
     GetConsumerOffsets = 45, "GetConsumerOffsets", 0;
+    /// The client ids of a consumer group's members, sorted.
+    GetConsumerList = 50, "GetConsumerList", 0;
+    /// Broker → client: a consumer group's membership changed; rebalance now.
+    NotifyConsumerIdsChanged = 51, "NotifyConsumerIdsChanged", 0;
+    /// Lock queues for an orderly consumer of a group.
+    LockBatch = 52, "LockBatch", 0;
+    /// Release queue locks.
+    UnlockBatch = 53, "UnlockBatch", 0;
+    /// Hand a message that failed to consume back for retry or the dead-letter queue.
+    ConsumerSendBack = 54, "ConsumerSendBack", 0;
+    /// A client leaves its producer or consumer group.
+    UnregisterClient = 55, "UnregisterClient", 0;
+    /// Find stored messages by key, unique id, commit-log offset or queue offset.
+    QueryMessage = 60, "QueryMessage", 0;
+    /// Which consumer groups consumed one message.
+    TrackMessage = 61, "TrackMessage", 0;
+    /// A transaction producer commits, rolls back or defers a half message.
+    EndTransaction = 62, "EndTransaction", 0;
+    /// The broker asks a producer how a half message's local transaction ended.
+    CheckTransactionState = 63, "CheckTransactionState", 0;
 }
 
 /// The versions of one api key a peer speaks.

@@ -9,21 +9,28 @@
 
 pub mod api;
 pub mod api_versions;
+pub mod check_transaction_state;
+pub mod consumer_send_back;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
+pub mod end_transaction;
 pub mod error;
 pub mod frame;
 pub mod get_broker_status;
 pub mod get_cluster_info;
+pub mod get_consumer_list;
 pub mod get_consumer_offsets;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
 pub mod list_topics;
+pub mod lock_batch;
+pub mod notify_consumer_ids_changed;
 pub mod offset_common;
 pub mod pull;
 pub mod query_consumer_offset;
+pub mod query_message;
 pub mod query_route;
 pub mod record;
 pub mod register_broker;
@@ -32,8 +39,11 @@ pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
 pub mod status;
+pub mod track_message;
 pub mod types;
+pub mod unlock_batch;
 pub mod unregister_broker;
+pub mod unregister_client;
 pub mod update_consumer_offset;
 pub mod update_topic;
 pub mod wire;
@@ -45,15 +55,19 @@ use bytes::{Bytes, BytesMut};
 
 pub use api::{ApiKey, ApiVersionRange, Body, Request};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use check_transaction_state::CheckTransactionStateRequest;
+pub use consumer_send_back::ConsumerSendBackRequest;
 pub use create_topic::CreateTopicRequest;
 pub use delete_topic::DeleteTopicRequest;
 pub use describe_topic::{DescribeTopicRequest, DescribeTopicResponse, QueueStatus};
+pub use end_transaction::{EndTransactionRequest, TransactionResolution};
 pub use error::{DecodeError, EncodeError};
 pub use frame::{
     FrameHeader, FrameKind, FrameReader, RawFrame, ResponseHead, decode_frame, split_frame,
 };
 pub use get_broker_status::{BrokerStatus, GetBrokerStatusRequest, SlaveStatus};
 pub use get_cluster_info::{BrokerLiveInfo, ClusterInfo, GetClusterInfoRequest};
+pub use get_consumer_list::{ConsumerListResponse, GetConsumerListRequest};
 pub use get_consumer_offsets::{
     ConsumerOffsetEntry, ConsumerOffsetsPage, GetConsumerOffsetsRequest,
 };
@@ -61,9 +75,12 @@ pub use get_max_offset::GetMaxOffsetRequest;
 pub use get_min_offset::GetMinOffsetRequest;
 pub use heartbeat::{ConsumerData, HeartbeatRequest};
 pub use list_topics::{ListTopicsRequest, ListTopicsResponse};
+pub use lock_batch::{LockBatchRequest, LockBatchResponse, LockQueue};
+pub use notify_consumer_ids_changed::NotifyConsumerIdsChangedRequest;
 pub use offset_common::OffsetResponse;
 pub use pull::{PullRequest, PullResponse};
 pub use query_consumer_offset::QueryConsumerOffsetRequest;
+pub use query_message::{QueryBy, QueryMessageRequest, QueryMessageResponse};
 pub use query_route::{BrokerData, QueryRouteRequest, QueueData, TopicRoute};
 pub use register_broker::{BrokerRole, RegisterBrokerRequest, RegisterBrokerResponse};
 pub use replica_fetch::{ReplicaFetchRequest, ReplicaFetchResponse};
@@ -71,11 +88,14 @@ pub use search_offset::SearchOffsetRequest;
 pub use send_batch::SendBatchRequest;
 pub use send_message::{SendMessageRequest, SendResponse};
 pub use status::Status;
+pub use track_message::{GroupTrack, TrackMessageRequest, TrackMessageResponse, TrackState};
 pub use types::{
     ConsumeFrom, ConsumeType, Empty, ExpressionType, MessageModel, PERM_READ, PERM_WRITE,
     PullStatus, Subscription, TopicConfig,
 };
+pub use unlock_batch::UnlockBatchRequest;
 pub use unregister_broker::UnregisterBrokerRequest;
+pub use unregister_client::UnregisterClientRequest;
 pub use update_consumer_offset::UpdateConsumerOffsetRequest;
 pub use update_topic::UpdateTopicRequest;
 
@@ -137,6 +157,16 @@ any_request! {
     ReplicaFetch(ReplicaFetchRequest),
     GetBrokerStatus(GetBrokerStatusRequest),
     GetConsumerOffsets(GetConsumerOffsetsRequest),
+    GetConsumerList(GetConsumerListRequest),
+    NotifyConsumerIdsChanged(NotifyConsumerIdsChangedRequest),
+    LockBatch(LockBatchRequest),
+    UnlockBatch(UnlockBatchRequest),
+    ConsumerSendBack(ConsumerSendBackRequest),
+    UnregisterClient(UnregisterClientRequest),
+    QueryMessage(QueryMessageRequest),
+    TrackMessage(TrackMessageRequest),
+    EndTransaction(EndTransactionRequest),
+    CheckTransactionState(CheckTransactionStateRequest),
 }
 
 /// Encodes a whole request frame.

@@ -345,6 +345,23 @@ pub fn patch_reconsume_times(record: &mut [u8], reconsume_times: u32) {
     seal_header(record);
 }
 
+/// Clears a record's delay level and delivery time and recomputes its header CRC: the copy a
+/// delivery scheduler stores in the real queue once the delay is over.
+pub fn clear_delay(record: &mut [u8]) {
+    assert!(
+        record.len() >= RECORD_FIXED_LEN,
+        "patching a record shorter than its header"
+    );
+    record[OFF_DELIVER_AT..OFF_DELIVER_AT + 8].fill(0);
+    record[OFF_DELAY_LEVEL] = 0;
+    seal_header(record);
+}
+
+/// Whether a record waits for a delivery scheduler (a delay level or a delivery time is set).
+pub fn is_delayed(record: &RecordView<'_>) -> bool {
+    record.delay_level() != 0 || record.deliver_at_ms() != 0
+}
+
 fn seal_header(record: &mut [u8]) {
     let crc = header_crc(record);
     record[OFF_HEADER_CRC..OFF_HEADER_CRC + 4].copy_from_slice(&crc.to_be_bytes());

@@ -60,6 +60,9 @@ macro_rules! wire_enum {
     };
 }
 
+/// The macro for the one-byte enums of other request kinds.
+pub(crate) use wire_enum;
+
 wire_enum! {
     /// How a subscription expression is read.
     ExpressionType, "expression_type" {

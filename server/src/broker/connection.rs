@@ -99,7 +99,8 @@ pub async fn serve(state: Arc<BrokerState>, stream: TcpStream, peer: SocketAddr)
     };
     let end = read_loop(&state, read_half, &tx, &ctx).await;
     ctx.channel.close();
-    state.clients.connection_closed(&ctx.channel);
+    let changed = state.clients.connection_closed(&ctx.channel);
+    state.notifier.changed(changed);
     if let Some(namesrv) = &state.cluster.namesrv {
         namesrv.connection_closed(peer);
     }

@@ -12,12 +12,16 @@ pub mod clients;
 pub mod cluster;
 pub mod connection;
 pub mod filter;
+pub mod groups;
 pub mod handlers;
+pub mod locks;
 pub mod names;
 pub mod offsets;
 pub mod registrar;
 pub mod reply;
+pub mod scheduler;
 pub mod topics;
+pub mod transaction;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,9 +34,13 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::broker::clients::ClientRegistry;
 use crate::broker::cluster::{ClusterState, ClusterTasks};
+use crate::broker::groups::GroupNotifier;
+use crate::broker::locks::LockManager;
 use crate::broker::offsets::ConsumerOffsets;
+use crate::broker::scheduler::Scheduler;
 use crate::broker::topics::TopicManager;
-use crate::config::BrokerConfig;
+use crate::broker::transaction::TransactionService;
+use crate::config::{BrokerConfig, BrokerRole};
 use crate::store::{Storage, Store, StoreError};
 
 /// Why a broker could not start or stop cleanly.
@@ -75,6 +83,14 @@ pub struct BrokerState {
     pub clients: ClientRegistry,
     /// Hosted name server, registrations and replication.
     pub cluster: ClusterState,
+    /// Half messages and their check-backs.
+    pub transactions: TransactionService,
+    /// Queued consumer-group membership notices.
+    pub notifier: GroupNotifier,
+    /// Orderly consumers' queue locks.
+    pub locks: LockManager,
+    /// The delivery scheduler of delayed messages.
+    pub scheduler: Scheduler,
     shutdown: watch::Sender<bool>,
 }
 
@@ -144,12 +160,14 @@ impl Broker {
         let accept = tokio::spawn(accept_loop(state.clone(), listener));
         let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
         let cluster = ClusterTasks::start(&state);
+        let transactions = tokio::spawn(transaction::run(state.clone()));
         Ok(BrokerHandle {
             local_addr,
             state,
             accept,
             housekeeping,
             cluster,
+            transactions,
         })
     }
 }
@@ -175,7 +193,18 @@ async fn open_state(
         config.auto_create_queue_count,
     )
     .map_err(BrokerError::Metadata)?;
+    let transactions =
+        TransactionService::open(&config_dir, &config).map_err(BrokerError::Metadata)?;
+    let progress = config_dir.join("timer_progress");
     let offsets = ConsumerOffsets::load(config_dir).map_err(BrokerError::Metadata)?;
+    // A slave delivers no timers and runs no check-backs: its master does, and the records
+    // they append reach the slave through replication.
+    let scheduler = if config.role == BrokerRole::Slave {
+        Scheduler::idle()
+    } else {
+        Scheduler::start(store.clone(), progress).map_err(BrokerError::Metadata)?
+    };
+    let locks = LockManager::new(Duration::from_millis(config.rebalance_lock_max_live_ms));
     let (shutdown, _) = watch::channel(false);
     Ok(BrokerState {
         cluster: ClusterState::new(&config),
@@ -185,6 +214,10 @@ async fn open_state(
         topics,
         offsets,
         clients: ClientRegistry::default(),
+        transactions,
+        notifier: GroupNotifier::default(),
+        locks,
+        scheduler,
         shutdown,
     })
 }
@@ -197,6 +230,7 @@ pub struct BrokerHandle {
     accept: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
     cluster: ClusterTasks,
+    transactions: JoinHandle<()>,
 }
 
 impl BrokerHandle {
@@ -216,9 +250,13 @@ impl BrokerHandle {
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
         self.cluster.join().await;
+        let _ = self.transactions.await;
+        self.state.transactions.sync();
         if let Err(e) = self.state.offsets.persist() {
             tracing::error!(error = %e, "cannot save consumer offsets at shutdown");
         }
+        let state = self.state.clone();
+        let _ = tokio::task::spawn_blocking(move || state.scheduler.stop()).await;
         let store = self.state.store.clone();
         tokio::task::spawn_blocking(move || store.shutdown())
             .await
@@ -235,8 +273,12 @@ impl BrokerHandle {
         self.state.shutdown.send_replace(true);
         self.accept.abort();
         self.housekeeping.abort();
+        self.transactions.abort();
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
+        let _ = self.transactions.await;
+        let state = self.state.clone();
+        let _ = tokio::task::spawn_blocking(move || state.scheduler.kill()).await;
         self.state.store.abandon();
     }
 }
@@ -275,6 +317,18 @@ async fn accept_loop(state: Arc<BrokerState>, listener: TcpListener) {
 }
 
 async fn housekeeping_loop(state: Arc<BrokerState>) {
+    let mut notifier = tokio::spawn(groups::notify_loop(state.clone(), state.shutdown_rx()));
+    housekeeping_ticks(&state).await;
+    // The notifier stops on the same shutdown signal; `kill` aborts this task and so drops it.
+    if tokio::time::timeout(Duration::from_secs(2), &mut notifier)
+        .await
+        .is_err()
+    {
+        notifier.abort();
+    }
+}
+
+async fn housekeeping_ticks(state: &Arc<BrokerState>) {
     let mut shutdown = state.shutdown_rx();
     let period = Duration::from_millis(state.config.offset_flush_interval_ms.max(1));
     loop {
@@ -285,6 +339,8 @@ async fn housekeeping_loop(state: Arc<BrokerState>) {
         if let Err(e) = state.offsets.persist() {
             tracing::error!(error = %e, "cannot save consumer offsets");
         }
-        state.clients.expire();
+        let expired = state.clients.expire();
+        state.notifier.changed(expired);
+        state.transactions.sync();
     }
 }

@@ -12,13 +12,15 @@ use std::sync::atomic::Ordering;
 
 use ferrocket::limits::RECORD_LEN_MAX;
 use ferrocket::protocol::record::{
-    BLANK_MAGIC, RECORD_FIXED_LEN, StorePatch, parse_record, patch_record, peek_record_header,
+    BLANK_MAGIC, RECORD_FIXED_LEN, StorePatch, is_delayed, parse_record, patch_record,
+    peek_record_header,
 };
 
 use crate::store::commit_log::{FILLER_LEN, LogSegment};
 use crate::store::config::FlushMode;
 use crate::store::engine::Inner;
 use crate::store::error::StoreError;
+use crate::store::timer::{TIMER_QUEUE_ID, TIMER_TOPIC};
 use crate::store::{AppendBatch, AppendResult, FlushOutcome, Store, lock, now_ms, validate_topic};
 
 /// Where the batch went.
@@ -165,7 +167,16 @@ impl Inner {
         if state.closed {
             return Err(StoreError::ShuttingDown);
         }
-        let queue = self.queues.get_or_create(batch.topic, batch.queue_id);
+        // A delayed batch (`check_batch` made it all-or-nothing) takes timer-queue offsets.
+        let delayed = records(batch.records)
+            .next()
+            .and_then(|r| parse_record(r).ok())
+            .is_some_and(|view| is_delayed(&view));
+        let queue = if delayed {
+            self.queues.get_or_create(TIMER_TOPIC, TIMER_QUEUE_ID)
+        } else {
+            self.queues.get_or_create(batch.topic, batch.queue_id)
+        };
         let start = self.commit_log.written();
         let mut end = start;
         for record in records(batch.records) {
@@ -291,6 +302,7 @@ fn check_batch(batch: &AppendBatch<'_>, max_len: usize) -> Result<(), StoreError
     }
     let mut rest = batch.records;
     let mut count: u64 = 0;
+    let mut delayed = None;
     while !rest.is_empty() {
         if let Some((size, _)) = peek_record_header(rest) {
             let size = usize::try_from(size).unwrap_or(usize::MAX);
@@ -307,6 +319,9 @@ fn check_batch(batch: &AppendBatch<'_>, max_len: usize) -> Result<(), StoreError
         };
         if view.topic != batch.topic {
             return bad(format!("record {count} is for topic {:?}", view.topic));
+        }
+        if *delayed.get_or_insert(is_delayed(&view)) != is_delayed(&view) {
+            return bad("a batch mixes delayed and immediate records".into());
         }
         count += 1;
         rest = &rest[view.len()..];

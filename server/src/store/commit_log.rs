@@ -70,6 +70,11 @@ pub(crate) struct CommitLog {
     written: AtomicU64,
     flushed: AtomicU64,
     flush_lock: Mutex<()>,
+    /// The segment that will follow the last one, created ahead of need by the service thread
+    /// so the writer rarely creates (fallocate + fsync) a file under the store's write lock.
+    spare: Mutex<Option<Arc<LogSegment>>>,
+    /// Serializes segment creation between the writer and the service thread.
+    create_lock: Mutex<()>,
 }
 
 impl CommitLog {
@@ -117,6 +122,8 @@ impl CommitLog {
             written: AtomicU64::new(0),
             flushed: AtomicU64::new(0),
             flush_lock: Mutex::new(()),
+            spare: Mutex::new(None),
+            create_lock: Mutex::new(()),
         })
     }
 
@@ -162,7 +169,9 @@ impl CommitLog {
         read_lock(&self.segments).values().cloned().collect()
     }
 
-    /// Bytes of all segment files.
+    /// Bytes of all segment files holding the log. The spare is not counted: it holds no data
+    /// yet, and counting it would make a quota's usage jump by a segment at a moment the
+    /// service thread picks.
     pub(crate) fn total_bytes(&self) -> u64 {
         read_lock(&self.segments)
             .values()
@@ -170,8 +179,8 @@ impl CommitLog {
             .sum()
     }
 
-    /// The segment holding `pos`, creating it (with base `pos`) when the log ends exactly there.
-    /// Returns whether a file was created. Writer only.
+    /// The segment holding `pos`, creating it (with base `pos`) when the log ends exactly there,
+    /// from the spare when one is ready. Returns whether a segment was added. Writer only.
     pub(crate) fn segment_for_write(
         &self,
         pos: u64,
@@ -179,26 +188,68 @@ impl CommitLog {
         if let Some(seg) = self.segment_at(pos) {
             return Ok((seg, false));
         }
-        let mut segments = write_lock(&self.segments);
-        if let Some(last) = segments.values().next_back() {
+        let _creating = lock(&self.create_lock);
+        if let Some(last) = read_lock(&self.segments).values().next_back() {
             assert_eq!(last.end(), pos, "a new segment must follow the last one");
         }
-        let path = self.dir.join(file_name(pos));
+        let seg = match lock(&self.spare).take() {
+            Some(spare) if spare.base == pos => spare,
+            Some(spare) => panic!(
+                "spare segment at {} but the log continues at {pos}",
+                spare.base
+            ),
+            None => self.create(pos)?,
+        };
+        write_lock(&self.segments).insert(pos, seg.clone());
+        Ok((seg, true))
+    }
+
+    /// Creates the segment that will follow the last one, unless it exists. Service thread only;
+    /// a crash leaves it as an empty trailing segment, which recovery removes.
+    pub(crate) fn prepare_spare(&self) -> Result<(), StoreError> {
+        let _creating = lock(&self.create_lock);
+        let Some(next) = read_lock(&self.segments)
+            .values()
+            .next_back()
+            .map(|s| s.end())
+        else {
+            return Ok(());
+        };
+        if let Some(spare) = lock(&self.spare).as_ref() {
+            assert_eq!(spare.base, next, "the spare follows the last segment");
+            return Ok(());
+        }
+        let seg = self.create(next)?;
+        *lock(&self.spare) = Some(seg);
+        Ok(())
+    }
+
+    /// Deletes the spare segment file, if any (clean shutdown), so the next open finds only
+    /// segments holding data.
+    pub(crate) fn drop_spare(&self) -> Result<(), StoreError> {
+        let _creating = lock(&self.create_lock);
+        let Some(spare) = lock(&self.spare).take() else {
+            return Ok(());
+        };
+        self.storage
+            .remove(&spare.path)
+            .map_err(|e| StoreError::io(format!("remove {}", spare.path.display()), e))
+    }
+
+    fn create(&self, base: u64) -> Result<Arc<LogSegment>, StoreError> {
+        let path = self.dir.join(file_name(base));
         let file = self
             .storage
             .create_segment(&path, self.segment_size)
             .map_err(|e| {
                 StoreError::io(format!("create commit-log segment {}", path.display()), e)
             })?;
-        let last_store_timestamp_ms = AtomicU64::new(0);
-        let seg = Arc::new(LogSegment {
-            base: pos,
+        Ok(Arc::new(LogSegment {
+            base,
             path,
             file,
-            last_store_timestamp_ms,
-        });
-        segments.insert(pos, seg.clone());
-        Ok((seg, true))
+            last_store_timestamp_ms: AtomicU64::new(0),
+        }))
     }
 
     /// Removes the oldest segment if it starts at `base` and is not the last one.

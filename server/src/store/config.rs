@@ -11,8 +11,9 @@ use ferrocket::limits::{
     CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT, CONSUME_QUEUE_ENTRY_LEN, DELETE_HOUR_DEFAULT,
     DISK_USAGE_CLEAN_PERCENT_DEFAULT, DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT,
     DISK_USAGE_REFUSE_PERCENT_DEFAULT, FILE_RESERVED_HOURS_DEFAULT, FLUSH_INTERVAL_MS_DEFAULT,
-    RETENTION_CHECK_INTERVAL_MS_DEFAULT, SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX, SEGMENT_SIZE_MIN,
-    STORE_PENDING_SENDS_MAX_DEFAULT, SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
+    INDEX_ENTRY_COUNT_DEFAULT, INDEX_SLOT_COUNT_DEFAULT, RETENTION_CHECK_INTERVAL_MS_DEFAULT,
+    SEGMENT_SIZE_DEFAULT, SEGMENT_SIZE_MAX, SEGMENT_SIZE_MIN, STORE_PENDING_SENDS_MAX_DEFAULT,
+    SYNC_FLUSH_TIMEOUT_MS_DEFAULT,
 };
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,12 @@ pub enum FlushMode {
     /// Acknowledge once synced to disk, with group commit (RocketMQ's `SYNC_FLUSH`).
     Sync,
 }
+
+/// RocketMQ's 18 delay levels: 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h.
+pub const DELAY_LEVELS_MS_DEFAULT: [u64; 18] = [
+    1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000,
+    480_000, 540_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000,
+];
 
 /// Configuration of one store (one broker's data directory).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +77,13 @@ pub struct StoreConfig {
     pub pending_sends_max: usize,
     /// Address written into every record's `store_host`.
     pub store_host: SocketAddr,
+    /// Hash slots of one index file.
+    pub index_slot_count: u32,
+    /// Entries of one index file (then a new file is started).
+    pub index_entry_count: u32,
+    /// Delay of each delay level (level 1 first), in milliseconds; levels past the last clamp
+    /// to the last.
+    pub delay_levels_ms: Vec<u64>,
 }
 
 impl StoreConfig {
@@ -91,6 +105,9 @@ impl StoreConfig {
             retention_check_interval_ms: RETENTION_CHECK_INTERVAL_MS_DEFAULT,
             pending_sends_max: STORE_PENDING_SENDS_MAX_DEFAULT,
             store_host: ferrocket::message::unspecified_addr(),
+            index_slot_count: INDEX_SLOT_COUNT_DEFAULT,
+            index_entry_count: INDEX_ENTRY_COUNT_DEFAULT,
+            delay_levels_ms: DELAY_LEVELS_MS_DEFAULT.to_vec(),
         }
     }
 
@@ -134,6 +151,12 @@ impl StoreConfig {
         self.validate_usage()?;
         if self.pending_sends_max == 0 {
             return bad("pending_sends_max is 0".into());
+        }
+        if self.index_slot_count == 0 || self.index_entry_count == 0 {
+            return bad("index_slot_count and index_entry_count must be > 0".into());
+        }
+        if self.delay_levels_ms.is_empty() || self.delay_levels_ms.len() > usize::from(u8::MAX) {
+            return bad("delay_levels_ms must hold 1..=255 levels".into());
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ use crate::store::commit_log::{Item, check_record};
 use crate::store::consume_queue::{ConsumeQueue, Entry};
 use crate::store::engine::{DispatchState, Inner};
 use crate::store::error::StoreError;
+use crate::store::timer::{deliver_at_ms, target_queue};
 use crate::store::{lock, validate_topic};
 
 impl Inner {
@@ -101,13 +102,19 @@ impl Inner {
             );
             return Ok(false);
         }
-        let queue = self.queues.get_or_create(view.topic, view.queue_id());
+        let (topic, queue_id) = target_queue(&view);
+        let queue = self.queues.get_or_create(topic, queue_id);
+        // A timer-queue entry holds the delivery time where other entries hold the tag hash.
+        let tag = deliver_at_ms(&view, &self.config).unwrap_or_else(|| tag_hash(view.tags));
         let entry = Entry {
             commit_log_offset: pos,
             size: u32::try_from(size).map_err(|_| StoreError::corrupted("record size"))?,
-            tag_hash: tag_hash(view.tags),
+            tag_hash: tag,
         };
         let written = queue.put(view.queue_offset(), entry, repair)?;
+        if pos >= self.index.indexed_end() {
+            self.index.add(&view, pos)?;
+        }
         if written && queue.mark_notify() {
             woken.push(queue);
         }

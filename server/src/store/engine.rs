@@ -19,6 +19,7 @@ use crate::store::commit_log::CommitLog;
 use crate::store::config::{FlushMode, StoreConfig};
 use crate::store::error::StoreError;
 use crate::store::flush::FlushControl;
+use crate::store::index::Index;
 use crate::store::mmap::MmapStorage;
 use crate::store::queues::QueueTable;
 use crate::store::segment::Storage;
@@ -48,6 +49,7 @@ pub(crate) struct Paths {
     pub(crate) commit_log: PathBuf,
     pub(crate) consume_queue: PathBuf,
     pub(crate) checkpoint: PathBuf,
+    pub(crate) index: PathBuf,
     pub(crate) abort: PathBuf,
     pub(crate) lock: PathBuf,
 }
@@ -59,6 +61,7 @@ impl Paths {
             commit_log: data_dir.join("commitlog"),
             consume_queue: data_dir.join("consumequeue"),
             checkpoint: data_dir.join("checkpoint"),
+            index: data_dir.join("index"),
             abort: data_dir.join("abort"),
             lock: data_dir.join("lock"),
         }
@@ -91,6 +94,8 @@ pub(crate) struct Inner {
     pub(crate) paths: Paths,
     pub(crate) commit_log: CommitLog,
     pub(crate) queues: QueueTable,
+    /// The key and id index.
+    pub(crate) index: Index,
     pub(crate) write: Mutex<WriteState>,
     pub(crate) dispatch: Mutex<DispatchState>,
     /// Mirror of `DispatchState::offset` for lock-free readers.
@@ -121,7 +126,7 @@ impl Inner {
         storage: Arc<dyn Storage>,
         paths: Paths,
         commit_log: CommitLog,
-        queues: QueueTable,
+        (queues, index): (QueueTable, Index),
         dispatched: u64,
     ) -> Inner {
         Inner {
@@ -130,6 +135,7 @@ impl Inner {
             paths,
             commit_log,
             queues,
+            index,
             write: Mutex::new(WriteState {
                 closed: false,
                 last_store_timestamp_ms: 0,
@@ -257,6 +263,7 @@ impl Store {
         self.inner.close_writes();
         self.stop_threads();
         let result = self.inner.full_checkpoint().and_then(|()| {
+            self.inner.commit_log.drop_spare()?;
             remove_durable(&self.inner.paths.abort)
                 .map_err(|e| StoreError::io("remove the abort marker", e))
         });

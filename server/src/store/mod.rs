@@ -32,6 +32,8 @@ mod dispatch;
 mod engine;
 mod error;
 mod flush;
+mod index;
+mod index_file;
 #[allow(unsafe_code)]
 mod mmap;
 mod queue_recovery;
@@ -45,6 +47,7 @@ mod service;
 mod sim;
 #[cfg(test)]
 mod tests;
+mod timer;
 
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -55,9 +58,12 @@ pub use append::PendingAppend;
 pub use config::{FlushMode, StoreConfig};
 pub use engine::Store;
 pub use error::StoreError;
+pub use index::{topic_key_hash, unique_key_hash};
 pub use mmap::MmapStorage;
+pub use read::RecordFilter;
 pub use segment::{DiskUsage, Segment, Storage};
 pub use sim::SimStorage;
+pub use timer::{TIMER_QUEUE_ID, TIMER_TOPIC, TimerEntry};
 
 /// A batch of records to append to one queue; all of it is stored or none of it.
 #[derive(Debug, Clone, Copy)]

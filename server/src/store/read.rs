@@ -9,13 +9,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrocket::limits::PULL_BATCH_COUNT_MAX;
-use ferrocket::protocol::record::OFF_STORE_TIMESTAMP;
+use ferrocket::protocol::record::{OFF_STORE_TIMESTAMP, RecordView};
 use tokio::sync::Notify;
 
 use crate::store::commit_log::{Item, check_record};
 use crate::store::consume_queue::{CHUNK_ENTRIES, ConsumeQueue, Entry};
 use crate::store::error::StoreError;
 use crate::store::{ReadResult, ReadStatus, Store, lock, validate_topic};
+
+/// A filter on whole validated records (SQL92 subscriptions).
+pub type RecordFilter<'a> = dyn Fn(&RecordView<'_>) -> bool + 'a;
 
 /// Fewest consume-queue entries a read may scan (it may scan 4 × `max_messages` if more).
 const READ_SCAN_ENTRIES_MIN: u64 = 1000;
@@ -32,6 +35,22 @@ impl Store {
         max_messages: u32,
         max_bytes: u32,
         filter: &dyn Fn(u64) -> bool,
+    ) -> ReadResult {
+        let limits = (max_messages, max_bytes);
+        self.read_filtered(topic, queue_id, offset, limits, filter, &|_| true)
+    }
+
+    /// `read` with a second filter on each record that passed the tag-hash filter (SQL92
+    /// subscriptions): records it rejects are skipped like entries the tag filter rejects, so
+    /// one read scans up to its entry budget looking for `max_messages` matching records.
+    pub fn read_filtered(
+        &self,
+        topic: &str,
+        queue_id: u32,
+        offset: u64,
+        (max_messages, max_bytes): (u32, u32),
+        filter: &dyn Fn(u64) -> bool,
+        record_filter: &RecordFilter,
     ) -> ReadResult {
         let Some(queue) = self.inner().queues.get(topic, queue_id) else {
             return position_only(offset, 0, 0);
@@ -51,7 +70,8 @@ impl Store {
             max_offset: max,
         };
         let limits = (max_messages as usize, max_bytes as usize);
-        if let Err(e) = self.scan(&queue, scan_end, limits, filter, &mut out) {
+        let filters = (filter, record_filter);
+        if let Err(e) = self.scan(&queue, scan_end, limits, filters, &mut out) {
             tracing::error!(error = %e, topic, queue_id, offset = out.next_offset,
                 "read stopped before a record that failed validation");
         }
@@ -67,7 +87,7 @@ impl Store {
         queue: &ConsumeQueue,
         scan_end: u64,
         (max_messages, max_bytes): (usize, usize),
-        filter: &dyn Fn(u64) -> bool,
+        (filter, record_filter): (&dyn Fn(u64) -> bool, &RecordFilter),
         out: &mut ReadResult,
     ) -> Result<(), StoreError> {
         let commit_log_min = self.inner().commit_log.min_offset();
@@ -89,7 +109,7 @@ impl Store {
                 if !out.records.is_empty() && out.records_len + entry.size as usize > max_bytes {
                     return Ok(());
                 }
-                if let Some(record) = self.record_for_entry(queue, index, entry)? {
+                if let Some(record) = self.record_for_entry(queue, index, entry, record_filter)? {
                     out.records_len += record.len();
                     out.records.push(record);
                 }
@@ -102,12 +122,14 @@ impl Store {
         Ok(())
     }
 
-    /// The validated record an entry points at; `None` if retention deleted it meanwhile.
+    /// The validated record an entry points at; `None` if retention deleted it meanwhile or
+    /// `record_filter` rejects it.
     fn record_for_entry(
         &self,
         queue: &ConsumeQueue,
         index: u64,
         entry: Entry,
+        record_filter: &RecordFilter,
     ) -> Result<Option<Bytes>, StoreError> {
         let pos = entry.commit_log_offset;
         let Some(bytes) = self
@@ -130,6 +152,9 @@ impl Store {
                 view.queue_id(),
                 view.queue_offset()
             )));
+        }
+        if !record_filter(&view) {
+            return Ok(None);
         }
         Ok(Some(bytes))
     }

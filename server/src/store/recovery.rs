@@ -24,9 +24,11 @@ use crate::store::config::StoreConfig;
 use crate::store::consume_queue::Entry;
 use crate::store::engine::{Inner, Paths};
 use crate::store::error::StoreError;
+use crate::store::index::Index;
 use crate::store::queue_recovery::LoadRules;
 use crate::store::queues::QueueTable;
 use crate::store::segment::Storage;
+use crate::store::timer::target_queue;
 use crate::store::{RecoveryReport, lock};
 
 /// Bytes read at once when looking for non-zero bytes after the end.
@@ -78,7 +80,26 @@ pub(crate) fn recover(
         config.consume_queue_entries_per_file,
         &rules,
     )?;
-    let inner = Inner::new(config, storage, paths, commit_log, queues, scanned_from);
+    let sizes = (config.index_slot_count, config.index_entry_count);
+    let index = Index::open(
+        &paths.index,
+        storage.clone(),
+        sizes,
+        scan.end,
+        clean_shutdown,
+    )?;
+    let index_end = index.indexed_end();
+    let inner = Inner::new(
+        config,
+        storage,
+        paths,
+        commit_log,
+        (queues, index),
+        scanned_from,
+    );
+    if index_end < scanned_from {
+        inner.reindex(index_end, scanned_from)?;
+    }
     let rebuilt = inner.dispatch_to(scan.end, true)?;
     inner.finish_recovery(scan.last_store_timestamp_ms)?;
     let report = RecoveryReport {
@@ -270,9 +291,8 @@ fn entry_matches(
     let Ok(Some(bytes)) = commit_log.bytes_at(pos, size) else {
         return false;
     };
-    check_record(&bytes, pos).is_ok_and(|view| {
-        view.topic == topic && view.queue_id() == queue_id && view.queue_offset() == index
-    })
+    check_record(&bytes, pos)
+        .is_ok_and(|view| target_queue(&view) == (topic, queue_id) && view.queue_offset() == index)
 }
 
 /// Gives every segment but the last the store timestamp of the first record of the next one

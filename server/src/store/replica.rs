@@ -21,9 +21,11 @@ use crate::store::commit_log::{FILLER_LEN, Item, LogSegment, check_record};
 use crate::store::config::FlushMode;
 use crate::store::engine::Inner;
 use crate::store::error::StoreError;
+use crate::store::timer::target_queue;
 use crate::store::{Store, lock, validate_topic};
 
-/// What one record of a replicated chunk sets on the slave.
+/// What one record of a replicated chunk sets on the slave: the next offset of the queue it
+/// is indexed in (`timer::target_queue`) and the newest store time.
 struct ReplicaRecord {
     topic: String,
     queue_id: u32,
@@ -226,9 +228,11 @@ fn validate_chunk(
                     .get(..size)
                     .ok_or_else(|| invalid(pos, "a partial record ends the chunk"))?;
                 let view = check_record(record, pos).map_err(StoreError::corrupted)?;
+                // A delayed record holds a timer-queue offset, as on the master.
+                let (topic, queue_id) = target_queue(&view);
                 records.push(ReplicaRecord {
-                    topic: view.topic.to_owned(),
-                    queue_id: view.queue_id(),
+                    topic: topic.to_owned(),
+                    queue_id,
                     queue_offset: view.queue_offset(),
                     store_timestamp_ms: view.store_timestamp_ms(),
                 });

@@ -43,7 +43,9 @@ impl Inner {
     pub(crate) fn usage_percent(&self) -> Result<f64, StoreError> {
         match self.config.disk_capacity_bytes {
             Some(capacity) => {
-                let used = self.commit_log.total_bytes() + self.queues.total_bytes();
+                let used = self.commit_log.total_bytes()
+                    + self.queues.total_bytes()
+                    + self.index.total_bytes();
                 Ok(used as f64 * 100.0 / capacity as f64)
             }
             None => self
@@ -169,6 +171,7 @@ impl Inner {
         }
         tracing::info!(base = seg.base, path = %seg.path.display(), "deleted a commit-log segment");
         self.queues.clean_below(self.commit_log.min_offset())?;
+        self.index.clean_below(self.commit_log.min_offset())?;
         Ok(true)
     }
 }

@@ -72,6 +72,12 @@ impl Inner {
             if let Err(e) = self.checkpoint() {
                 tracing::error!(error = %e, "checkpoint failed");
             }
+            // No spare while writes are refused: it would only take space retention must free.
+            if !self.refusing.load(std::sync::atomic::Ordering::Acquire)
+                && let Err(e) = self.commit_log.prepare_spare()
+            {
+                tracing::warn!(error = %e, "cannot create the next commit-log segment ahead");
+            }
             if next_retention.is_some_and(|at| Instant::now() >= at) {
                 next_retention = Instant::now().checked_add(retention_every);
                 if let Err(e) = self.run_retention(now_ms()) {
@@ -95,6 +101,7 @@ impl Inner {
         let mut last = lock(&self.checkpoint_lock);
         let safe = self.dispatched().min(self.commit_log.flushed());
         self.queues.flush_all()?;
+        self.index.flush()?;
         let flushed = self.commit_log.flushed();
         let unchanged =
             last.is_some_and(|c| c.consume_queue_safe == safe && c.commit_log_flushed == flushed);

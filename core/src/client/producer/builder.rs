@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use super::{CREATED, Producer};
 use crate::client::config::{ASYNC_SEND_OUTSTANDING_MAX_DEFAULT, ClientConfig};
+use crate::client::connection::RequestHandler;
 use crate::client::error::ClientError;
 use crate::client::fault::LatencyFaultTolerance;
 use crate::client::instance::ClientInstance;
@@ -16,7 +17,8 @@ use crate::client::send::ProducerCore;
 use crate::client::shutdown::Tasks;
 use crate::client::validate::validate_group;
 use crate::limits::{
-    AUTO_CREATE_QUEUE_COUNT_DEFAULT, SEND_RETRIES_DEFAULT, SEND_TIMEOUT_MS_DEFAULT,
+    AUTO_CREATE_QUEUE_COUNT_DEFAULT, COMPRESS_BODY_OVER_BYTES_DEFAULT, SEND_RETRIES_DEFAULT,
+    SEND_TIMEOUT_MS_DEFAULT, TIMER_MAX_DELAY_MS_DEFAULT,
 };
 
 /// Builds a `Producer`.
@@ -30,6 +32,8 @@ pub struct ProducerBuilder {
     latency_fault_tolerance: bool,
     async_outstanding_max: usize,
     auto_create_queue_count: u16,
+    compress_over: usize,
+    timer_max_delay: Duration,
 }
 
 impl Default for ProducerBuilder {
@@ -43,6 +47,8 @@ impl Default for ProducerBuilder {
             latency_fault_tolerance: true,
             async_outstanding_max: ASYNC_SEND_OUTSTANDING_MAX_DEFAULT,
             auto_create_queue_count: AUTO_CREATE_QUEUE_COUNT_DEFAULT,
+            compress_over: COMPRESS_BODY_OVER_BYTES_DEFAULT,
+            timer_max_delay: Duration::from_millis(TIMER_MAX_DELAY_MS_DEFAULT),
         }
     }
 }
@@ -108,8 +114,31 @@ impl ProducerBuilder {
         self
     }
 
+    /// Single-send bodies of at least this many bytes are compressed with LZ4 (default
+    /// `COMPRESS_BODY_OVER_BYTES_DEFAULT`, 4 KiB); `usize::MAX` turns compression off.
+    pub fn compress_body_over(mut self, bytes: usize) -> Self {
+        self.compress_over = bytes;
+        self
+    }
+
+    /// How far ahead a message's delivery time may be (default
+    /// `TIMER_MAX_DELAY_MS_DEFAULT`, 3 days; keep it at most the broker's `timer_max_delay_ms`).
+    pub fn timer_max_delay(mut self, delay: Duration) -> Self {
+        self.timer_max_delay = delay;
+        self
+    }
+
     /// Checks the settings and builds the producer (not yet started).
     pub fn build(self) -> Result<Producer, ClientError> {
+        self.build_with_handler(None)
+    }
+
+    /// `build`, with a handler for requests the brokers send this producer (transaction
+    /// check-backs).
+    pub(crate) fn build_with_handler(
+        self,
+        handler: Option<RequestHandler>,
+    ) -> Result<Producer, ClientError> {
         if let Some(e) = self.namesrv_error {
             return Err(e);
         }
@@ -125,13 +154,15 @@ impl ProducerBuilder {
         }
         let core = ProducerCore {
             group,
-            instance: ClientInstance::new(self.config, None),
+            instance: ClientInstance::new(self.config, handler),
             send_timeout: self.send_timeout,
             retries: self.retries,
             faults: LatencyFaultTolerance::new(self.latency_fault_tolerance),
             round_robin: AtomicUsize::new(0),
             auto_create_queue_count: self.auto_create_queue_count,
             ids: OnceLock::new(),
+            compress_over: self.compress_over,
+            timer_max_delay_ms: u64::try_from(self.timer_max_delay.as_millis()).unwrap_or(u64::MAX),
         };
         Ok(Producer {
             core: Arc::new(core),

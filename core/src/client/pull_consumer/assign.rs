@@ -1,8 +1,10 @@
-//! Which queues a pull consumer reads, kept in one place so group rebalance can plug in later.
+//! Which queues a pull consumer reads.
 //!
-//! `subscribe` mode: every read queue of each subscribed topic (`queues_for_subscription`, the
-//! seam where a rebalance strategy will pick this client's share). `assign` mode: exactly the
-//! queues the application named. `apply_assignment` is the only function that adds or removes
+//! `subscribe` mode joins the consumer group (clustering): the sorted read queues of each
+//! subscribed topic and the sorted member list from `GetConsumerList` go through the consumer's
+//! `AllocateStrategy` (`queues_for_subscription`), at start, every `REASSIGN_INTERVAL_MS_DEFAULT`
+//! and at once on the broker's membership notice, so pull and push consumers of one group share
+//! the queues. `assign` mode: exactly the queues the application named. `apply_assignment` is the only function that adds or removes
 //! queues: it starts a fetch task for each new queue and stops removed ones.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -13,15 +15,18 @@ use crate::client::error::ClientError;
 use crate::client::queue_state::QueueState;
 use crate::client::route::{MessageQueue, TopicRouteInfo};
 use crate::client::shutdown::lock;
+use crate::client::subscription::Selector;
 use crate::limits::EXPRESSION_LEN_MAX;
 use crate::message::MessageExt;
-use crate::protocol::{ExpressionType, Subscription};
+use crate::protocol::{ExpressionType, Status, Subscription};
 
-/// A tag subscription: `*` (every message) or `TagA || TagB`.
+/// A subscription: `*` (every message), `TagA || TagB`, or a SQL92 condition (which the
+/// broker evaluates; the client keeps every message it sends).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TagFilter {
     pub(crate) expression: String,
-    /// `None` for `*`.
+    pub(crate) expression_type: ExpressionType,
+    /// `None` for `*` and for SQL92.
     tags: Option<HashSet<String>>,
 }
 
@@ -29,7 +34,28 @@ impl TagFilter {
     pub(crate) fn all() -> TagFilter {
         TagFilter {
             expression: "*".into(),
+            expression_type: ExpressionType::Tag,
             tags: None,
+        }
+    }
+
+    /// A filter for `selector`.
+    pub(crate) fn from_selector(selector: &Selector) -> Result<TagFilter, ClientError> {
+        match selector {
+            Selector::Tag(expression) => TagFilter::parse(expression),
+            Selector::Sql(expression) => {
+                let expression = expression.trim();
+                if expression.is_empty() || expression.len() > EXPRESSION_LEN_MAX {
+                    return Err(ClientError::InvalidArgument(format!(
+                        "a SQL92 subscription must be 1..={EXPRESSION_LEN_MAX} bytes"
+                    )));
+                }
+                Ok(TagFilter {
+                    expression: expression.to_owned(),
+                    expression_type: ExpressionType::Sql92,
+                    tags: None,
+                })
+            }
         }
     }
 
@@ -57,6 +83,7 @@ impl TagFilter {
         }
         Ok(TagFilter {
             expression: expression.to_owned(),
+            expression_type: ExpressionType::Tag,
             tags: Some(tags),
         })
     }
@@ -73,7 +100,7 @@ impl TagFilter {
     pub(crate) fn subscription(&self, topic: &str) -> Subscription {
         Subscription {
             topic: topic.to_owned(),
-            expression_type: ExpressionType::Tag,
+            expression_type: self.expression_type,
             expression: self.expression.clone(),
         }
     }
@@ -89,10 +116,31 @@ pub(crate) enum Mode {
     Assign,
 }
 
-/// The queues of `route` this client reads for a subscription: today all read queues (one
-/// consumer per group); a rebalance strategy will pick a share here.
-pub(crate) fn queues_for_subscription(route: &TopicRouteInfo) -> BTreeSet<MessageQueue> {
-    route.read_queues.iter().cloned().collect()
+/// This member's share of `route`'s read queues; `None` while the broker does not list it
+/// as a member yet (before its first heartbeat), so the current queues are kept.
+pub(crate) async fn queues_for_subscription(
+    core: &ConsumerCore,
+    route: &TopicRouteInfo,
+) -> Result<Option<BTreeSet<MessageQueue>>, ClientError> {
+    let mut mq_all = route.read_queues.clone();
+    mq_all.sort();
+    if route.addrs.is_empty() {
+        return Ok(Some(BTreeSet::new()));
+    }
+    let members = match core.instance.consumer_ids(&core.group, route).await {
+        Ok(members) => members,
+        // A broker without consumer groups: this consumer reads every queue.
+        Err(e) if e.status() == Some(Status::UnsupportedApi) => {
+            return Ok(Some(mq_all.into_iter().collect()));
+        }
+        Err(e) => return Err(e),
+    };
+    let me = core.instance.client_id();
+    if !members.iter().any(|m| m == me) {
+        return Ok(None);
+    }
+    let mine = core.allocate.allocate(&core.group, me, &mq_all, &members);
+    Ok(Some(mine.into_iter().collect()))
 }
 
 impl ConsumerCore {
@@ -142,12 +190,16 @@ impl ConsumerCore {
         let topics: Vec<String> = lock(&self.filters).keys().cloned().collect();
         let mut first_error = None;
         for topic in topics {
-            match self.instance.routes.get(&topic, false).await {
-                Ok(route) => {
-                    let removed =
-                        self.apply_assignment(Some(&topic), queues_for_subscription(&route));
+            let share = match self.instance.routes.get(&topic, false).await {
+                Ok(route) => queues_for_subscription(self, &route).await,
+                Err(e) => Err(e),
+            };
+            match share {
+                Ok(Some(wanted)) => {
+                    let removed = self.apply_assignment(Some(&topic), wanted);
                     self.commit_removed(removed).await;
                 }
+                Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(topic, error = %e, "cannot assign queues");
                     first_error.get_or_insert(e);
@@ -155,6 +207,20 @@ impl ConsumerCore {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Sends this consumer's subscriptions to every broker of `topic` in a heartbeat, so a
+    /// subscription a broker refuses (a SQL92 condition it cannot parse) fails now.
+    pub(crate) async fn check_subscription(&self, topic: &str) -> Result<(), ClientError> {
+        let route = self.instance.routes.get(topic, false).await?;
+        self.instance.set_consumer(self.consumer_data());
+        let Some(request) = self.instance.heartbeat_request() else {
+            return Ok(());
+        };
+        for addr in route.masters.values() {
+            self.instance.heartbeat(addr, &request).await?;
+        }
+        Ok(())
     }
 
     /// Commits the consumed offsets of unassigned queues (with auto-commit on).

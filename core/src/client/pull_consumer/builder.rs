@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::{CREATED, ConsumerCore, ConsumerOptions, Mode, PullConsumer};
+use crate::client::allocate::{AllocateAveragely, AllocateStrategy};
 use crate::client::config::{ClientConfig, ConsumeFrom};
 use crate::client::error::ClientError;
 use crate::client::instance::ClientInstance;
@@ -24,6 +25,7 @@ pub struct PullConsumerBuilder {
     config: ClientConfig,
     namesrv_error: Option<ClientError>,
     options: ConsumerOptions,
+    allocate: Option<Arc<dyn AllocateStrategy>>,
 }
 
 impl PullConsumerBuilder {
@@ -92,9 +94,15 @@ impl PullConsumerBuilder {
     }
 
     /// How long a master that could not be reached is skipped in favour of its slave (default
-    /// `MASTER_DOWN_RETRY_MS`, 5 s); after that the master is tried again.
+    /// `MASTER_DOWN_RETRY_MS` = 5 s); after that the master is tried again.
     pub fn master_down_retry(mut self, pause: Duration) -> Self {
         self.options.master_down_retry = pause;
+        self
+    }
+
+    /// How the group's queues are shared in subscribe mode (default `AllocateAveragely`).
+    pub fn allocate_strategy(mut self, strategy: Arc<dyn AllocateStrategy>) -> Self {
+        self.allocate = Some(strategy);
         self
     }
 
@@ -119,9 +127,23 @@ impl PullConsumerBuilder {
         if o.auto_commit_interval.is_zero() {
             return bad("auto-commit interval must be > 0");
         }
+        let reassign_now = Arc::new(Notify::new());
+        let notice = reassign_now.clone();
+        let handler: crate::client::RequestHandler =
+            Arc::new(move |frame: crate::protocol::RawFrame| {
+                if frame.header.api_key == crate::protocol::ApiKey::NotifyConsumerIdsChanged.code()
+                {
+                    notice.notify_one();
+                }
+                None
+            });
+        let instance = ClientInstance::new(self.config, Some(handler));
+        instance
+            .read_targets
+            .set_master_down_retry(self.options.master_down_retry);
         let core = ConsumerCore {
             group,
-            instance: ClientInstance::new(self.config, None),
+            instance,
             options: self.options,
             state: AtomicU8::new(CREATED),
             mode: Mutex::new(Mode::Unset),
@@ -129,8 +151,9 @@ impl PullConsumerBuilder {
             queues: Mutex::new(BTreeMap::new()),
             available: Notify::new(),
             poll_cursor: AtomicUsize::new(0),
-            read_targets: Default::default(),
             tasks: Tasks::new(),
+            allocate: self.allocate.unwrap_or_else(|| Arc::new(AllocateAveragely)),
+            reassign_now,
         };
         Ok(PullConsumer {
             core: Arc::new(core),

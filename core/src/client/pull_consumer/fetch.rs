@@ -1,5 +1,5 @@
 //! The fetch task of one assigned queue: resolve the starting offset, then long-poll the
-//! queue's broker (its master, or a slave: `replica`) with `Pull` and fill the queue's bounded
+//! queue's broker (its master, or a slave: `client::replica`) with `Pull` and fill the queue's bounded
 //! buffer, until the queue is removed or the consumer shuts down.
 //!
 //! A seek cancels the pull in flight (its generation changes). A full buffer or a pause parks
@@ -10,14 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ConsumerCore;
-use super::replica::is_unreachable;
+use crate::client::compression::decompress_message;
 use crate::client::error::ClientError;
 use crate::client::queue_state::{FetchStep, QueueState};
 use crate::client::route::MessageQueue;
 use crate::client::shutdown::ShutdownSignal;
 use crate::limits::PULL_BYTES_DEFAULT;
+use crate::message::MessageExt;
 use crate::protocol::record::decode_records;
-use crate::protocol::{ExpressionType, PullRequest, PullResponse, PullStatus};
+use crate::protocol::{PullRequest, PullResponse, PullStatus};
 
 /// A pull answered "nothing new" faster than this is followed by a pause of the same length,
 /// so a broker that does not hold pulls is not polled in a tight loop.
@@ -35,7 +36,7 @@ impl ConsumerCore {
     }
 
     async fn pull(&self, mq: &MessageQueue, offset: u64) -> Result<PullResponse, ClientError> {
-        let (conn, broker_id) = self.read_conn(mq, None).await?;
+        let (conn, broker_id) = self.instance.read_conn(mq, None).await?;
         let filter = self.filter(&mq.topic);
         let hold = self.options.long_poll;
         let request = PullRequest {
@@ -47,18 +48,12 @@ impl ConsumerCore {
             max_bytes: PULL_BYTES_DEFAULT,
             suspend_timeout_ms: u32::try_from(hold.as_millis()).unwrap_or(u32::MAX),
             commit_offset: None,
-            expression_type: ExpressionType::Tag,
+            expression_type: filter.expression_type,
             expression: filter.expression.clone(),
         };
         let budget = hold + self.instance.config.request_timeout;
         let result = conn.call(&request, budget).await;
-        match &result {
-            Ok(response) => self.read_targets.suggest(mq, response.suggest_broker_id),
-            Err(e) if broker_id == 0 && is_unreachable(e) => self.master_failed(mq).await,
-            // A failing slave: ask the master (or another slave) next time.
-            Err(_) if broker_id != 0 => self.read_targets.suggest(mq, 0),
-            Err(_) => {}
-        }
+        self.instance.pull_done(mq, broker_id, &result).await;
         result
     }
 
@@ -78,6 +73,7 @@ impl ConsumerCore {
                 let msgs: Vec<_> = msgs
                     .into_iter()
                     .filter(|m| m.queue_offset >= offset && filter.matches(m))
+                    .filter_map(|m| decompressed(&q.mq, m))
                     .collect();
                 if q.on_pull(generation, next, msgs, false) {
                     self.available.notify_waiters();
@@ -93,6 +89,19 @@ impl ConsumerCore {
                 q.on_pull(generation, next, Vec::new(), true);
                 false
             }
+        }
+    }
+}
+
+/// The message with its body decompressed; `None` (logged) when that fails: a message whose
+/// body cannot be restored is never handed to the application.
+fn decompressed(mq: &MessageQueue, mut msg: MessageExt) -> Option<MessageExt> {
+    match decompress_message(&mut msg) {
+        Ok(()) => Some(msg),
+        Err(e) => {
+            tracing::error!(queue = %mq, offset = msg.queue_offset, msg_id = %msg.msg_id,
+                error = %e, "skipping a message whose body cannot be decompressed");
+            None
         }
     }
 }

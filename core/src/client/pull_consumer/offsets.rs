@@ -1,6 +1,6 @@
 //! Offsets of a pull consumer: the starting offset of a queue, commits, and the broker calls
 //! behind `committed`, `seek_to_beginning` and `seek_to_end`. Queries go to the master, or to a
-//! slave when the master is gone; commits go to the master only (`replica`).
+//! slave when the master is gone; commits go to the master only (`client::replica`).
 //!
 //! Starting offset: the group's committed offset (`QueryConsumerOffset`; `QUERY_NOT_FOUND`
 //! means none), else by `consume_from`: the max offset (`GetMaxOffset`), the min offset
@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use super::ConsumerCore;
 use crate::client::config::ConsumeFrom;
-use crate::client::connection::Connection;
 use crate::client::error::ClientError;
 use crate::client::queue_state::QueueState;
 use crate::client::route::MessageQueue;
@@ -21,18 +20,12 @@ use crate::protocol::{
 };
 
 impl ConsumerCore {
-    /// A connection for offset queries of `mq`: its master, or a slave (which holds the
-    /// offsets it copied from the master) when the master is gone or unreachable.
-    async fn query_conn(&self, mq: &MessageQueue) -> Result<Arc<Connection>, ClientError> {
-        Ok(self.read_conn(mq, Some(0)).await?.0)
-    }
-
     /// The group's committed offset of `mq`, `None` when it never committed one.
     pub(crate) async fn query_committed(
         &self,
         mq: &MessageQueue,
     ) -> Result<Option<u64>, ClientError> {
-        let conn = self.query_conn(mq).await?;
+        let conn = self.instance.query_conn(mq).await?;
         let request = QueryConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),
@@ -54,7 +47,7 @@ impl ConsumerCore {
         mq: &MessageQueue,
         max: bool,
     ) -> Result<u64, ClientError> {
-        let conn = self.query_conn(mq).await?;
+        let conn = self.instance.query_conn(mq).await?;
         let timeout = self.instance.config.request_timeout;
         let (topic, queue_id) = (mq.topic.clone(), mq.queue_id);
         let response = if max {
@@ -76,7 +69,7 @@ impl ConsumerCore {
             ConsumeFrom::LastOffset => self.bound_offset(mq, true).await,
             ConsumeFrom::FirstOffset => self.bound_offset(mq, false).await,
             ConsumeFrom::Timestamp(timestamp_ms) => {
-                let conn = self.query_conn(mq).await?;
+                let conn = self.instance.query_conn(mq).await?;
                 let request = SearchOffsetRequest {
                     topic: mq.topic.clone(),
                     queue_id: mq.queue_id,
@@ -95,7 +88,7 @@ impl ConsumerCore {
         let Some(offset) = q.commit_candidate() else {
             return Ok(());
         };
-        let Some(conn) = self.commit_conn(&q.mq).await? else {
+        let Some(conn) = self.instance.commit_conn(&q.mq).await? else {
             tracing::debug!(queue = %q.mq, offset, "master unavailable; the commit waits for it");
             return Ok(());
         };

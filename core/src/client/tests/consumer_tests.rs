@@ -78,11 +78,20 @@ fn response(pull_status: PullStatus, next_begin_offset: u64, records: Bytes) -> 
 
 /// The fake broker; `committed` is the group's stored offset.
 async fn broker(committed: Arc<Mutex<Option<u64>>>) -> Fake {
+    let members: Arc<Mutex<Vec<String>>> = Arc::default();
     Fake::start(Arc::new(move |addr, h, req| {
         let reply = |offset| Action::Reply(ok(h, &OffsetResponse { offset }));
         match req {
             AnyRequest::QueryRoute(_) => Action::Reply(ok(h, &route(&[("b", addr)], 1))),
-            AnyRequest::Heartbeat(_) => Action::Reply(ok(h, &Empty)),
+            AnyRequest::Heartbeat(hb) => {
+                members.lock().unwrap().push(hb.client_id.clone());
+                Action::Reply(ok(h, &Empty))
+            }
+            AnyRequest::UnregisterClient(_) => Action::Reply(ok(h, &Empty)),
+            AnyRequest::GetConsumerList(_) => {
+                let client_ids = members.lock().unwrap().clone();
+                Action::Reply(ok(h, &crate::protocol::ConsumerListResponse { client_ids }))
+            }
             AnyRequest::QueryConsumerOffset(_) => match *committed.lock().unwrap() {
                 Some(offset) => reply(offset),
                 None => Action::Reply(fail(h, Status::QueryNotFound, "no offset")),

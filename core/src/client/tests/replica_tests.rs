@@ -15,8 +15,8 @@ use crate::client::route::MessageQueue;
 use crate::message::{Message, MessageId};
 use crate::protocol::record::{RecordStamp, StorePatch, encode_record, patch_record};
 use crate::protocol::{
-    AnyRequest, BrokerData, Empty, FrameHeader, OffsetResponse, PERM_READ, PERM_WRITE, PullRequest,
-    PullResponse, PullStatus, QueueData, Status, TopicRoute,
+    AnyRequest, BrokerData, ConsumerListResponse, Empty, FrameHeader, OffsetResponse, PERM_READ,
+    PERM_WRITE, PullRequest, PullResponse, PullStatus, QueueData, Status, TopicRoute,
 };
 
 const STORED: u64 = 6;
@@ -67,13 +67,26 @@ fn pull(h: &FrameHeader, r: &PullRequest, suggest: fn(u64) -> u64) -> Action {
     Action::Reply(ok(h, &body))
 }
 
-/// Answers offset queries (no committed offset; min 0), pulls, and records commits.
+/// Answers offset queries (no committed offset; min 0), pulls, heartbeats (the consumers that
+/// heartbeat are the group's members) and unregistrations, and records commits.
 fn broker_script(
     suggest: fn(u64) -> u64,
     commits: Arc<Mutex<Vec<u64>>>,
 ) -> impl Fn(&FrameHeader, &AnyRequest) -> Option<Action> {
+    let members = Mutex::new(Vec::<String>::new());
     move |h, req| {
         Some(match req {
+            AnyRequest::Heartbeat(hb) => {
+                let mut members = members.lock().unwrap();
+                if !hb.consumer_groups.is_empty() && !members.contains(&hb.client_id) {
+                    members.push(hb.client_id.clone());
+                }
+                Action::Reply(ok(h, &Empty))
+            }
+            AnyRequest::GetConsumerList(_) => {
+                let client_ids = members.lock().unwrap().clone();
+                Action::Reply(ok(h, &ConsumerListResponse { client_ids }))
+            }
             AnyRequest::QueryConsumerOffset(_) => {
                 Action::Reply(fail(h, Status::QueryNotFound, "none"))
             }
@@ -83,7 +96,7 @@ fn broker_script(
                 commits.lock().unwrap().push(u.offset);
                 Action::Reply(ok(h, &Empty))
             }
-            AnyRequest::Heartbeat(_) => Action::Reply(ok(h, &Empty)),
+            AnyRequest::UnregisterClient(_) => Action::Reply(ok(h, &Empty)),
             _ => return None,
         })
     }

@@ -21,9 +21,13 @@ use crate::protocol::{
     UpdateTopicRequest,
 };
 use crate::protocol::{
-    BrokerStatus, ClusterInfo, ConsumerOffsetsPage, GetBrokerStatusRequest, GetClusterInfoRequest,
-    GetConsumerOffsetsRequest, RegisterBrokerRequest, RegisterBrokerResponse, ReplicaFetchRequest,
-    ReplicaFetchResponse, UnregisterBrokerRequest,
+    BrokerStatus, CheckTransactionStateRequest, ClusterInfo, ConsumerListResponse,
+    ConsumerOffsetsPage, ConsumerSendBackRequest, EndTransactionRequest, GetBrokerStatusRequest,
+    GetClusterInfoRequest, GetConsumerListRequest, GetConsumerOffsetsRequest, LockBatchRequest,
+    LockBatchResponse, NotifyConsumerIdsChangedRequest, QueryMessageRequest, QueryMessageResponse,
+    RegisterBrokerRequest, RegisterBrokerResponse, ReplicaFetchRequest, ReplicaFetchResponse,
+    TrackMessageRequest, TrackMessageResponse, UnlockBatchRequest, UnregisterBrokerRequest,
+    UnregisterClientRequest,
 };
 
 /// Any response body, chosen by the api key it answers.
@@ -42,6 +46,10 @@ pub(crate) enum AnyResponse {
     ReplicaFetch(ReplicaFetchResponse),
     BrokerStatus(BrokerStatus),
     ConsumerOffsets(ConsumerOffsetsPage),
+    QueryMessage(QueryMessageResponse),
+    Track(TrackMessageResponse),
+    ConsumerList(ConsumerListResponse),
+    LockBatch(LockBatchResponse),
 }
 
 fn decode_as<R: Request>(
@@ -82,6 +90,20 @@ impl AnyResponse {
             ApiKey::GetConsumerOffsets => {
                 decode_as::<GetConsumerOffsetsRequest>(body, A::ConsumerOffsets)
             }
+            ApiKey::QueryMessage => decode_as::<QueryMessageRequest>(body, A::QueryMessage),
+            ApiKey::TrackMessage => decode_as::<TrackMessageRequest>(body, A::Track),
+            ApiKey::EndTransaction => decode_as::<EndTransactionRequest>(body, A::Empty),
+            ApiKey::CheckTransactionState => {
+                decode_as::<CheckTransactionStateRequest>(body, A::Empty)
+            }
+            ApiKey::GetConsumerList => decode_as::<GetConsumerListRequest>(body, A::ConsumerList),
+            ApiKey::NotifyConsumerIdsChanged => {
+                decode_as::<NotifyConsumerIdsChangedRequest>(body, A::Empty)
+            }
+            ApiKey::LockBatch => decode_as::<LockBatchRequest>(body, A::LockBatch),
+            ApiKey::UnlockBatch => decode_as::<UnlockBatchRequest>(body, A::Empty),
+            ApiKey::ConsumerSendBack => decode_as::<ConsumerSendBackRequest>(body, A::Empty),
+            ApiKey::UnregisterClient => decode_as::<UnregisterClientRequest>(body, A::Empty),
         }
     }
 
@@ -101,6 +123,10 @@ impl AnyResponse {
             AnyResponse::ReplicaFetch(b) => b,
             AnyResponse::BrokerStatus(b) => b,
             AnyResponse::ConsumerOffsets(b) => b,
+            AnyResponse::QueryMessage(b) => b,
+            AnyResponse::Track(b) => b,
+            AnyResponse::ConsumerList(b) => b,
+            AnyResponse::LockBatch(b) => b,
         }
     }
 }
@@ -265,6 +291,66 @@ const REQUESTS: &[RequestRow] = &[
         "A slave asks its master for the offset table from entry 2 on.",
         || AnyRequest::GetConsumerOffsets(s::get_consumer_offsets_request()),
     ),
+    (
+        "get_consumer_list_request",
+        50,
+        "A consumer asks for the members of its group before a rebalance.",
+        || AnyRequest::GetConsumerList(s::get_consumer_list_request()),
+    ),
+    (
+        "notify_consumer_ids_changed_request",
+        51,
+        "The broker tells a consumer that its group's membership changed.",
+        || AnyRequest::NotifyConsumerIdsChanged(s::notify_consumer_ids_changed_request()),
+    ),
+    (
+        "lock_batch_request",
+        52,
+        "An orderly consumer asks to lock queue 3 of orders and its group's retry queue.",
+        || AnyRequest::LockBatch(s::lock_batch_request()),
+    ),
+    (
+        "unlock_batch_request",
+        53,
+        "An orderly consumer releases two queue locks.",
+        || AnyRequest::UnlockBatch(s::unlock_batch_request()),
+    ),
+    (
+        "consumer_send_back_request",
+        54,
+        "A consumer hands a message back for retry at delay level 5, at most 16 retries.",
+        || AnyRequest::ConsumerSendBack(s::consumer_send_back_request()),
+    ),
+    (
+        "unregister_client_request",
+        55,
+        "A client leaves its consumer group at shutdown.",
+        || AnyRequest::UnregisterClient(s::unregister_client_request()),
+    ),
+    (
+        "query_message_request",
+        60,
+        "An admin looks up the messages of topic orders with key order-1001 stored in a time range.",
+        || AnyRequest::QueryMessage(s::query_message_request()),
+    ),
+    (
+        "track_message_request",
+        61,
+        "An admin asks which groups consumed the message at offset 42 of queue 3.",
+        || AnyRequest::TrackMessage(s::track_message_request()),
+    ),
+    (
+        "end_transaction_request",
+        62,
+        "A producer commits a half message after a check-back.",
+        || AnyRequest::EndTransaction(s::end_transaction_request()),
+    ),
+    (
+        "check_transaction_state_request",
+        63,
+        "A broker asks a producer how the local transaction of a half message ended.",
+        || AnyRequest::CheckTransactionState(s::check_transaction_state_request()),
+    ),
 ];
 
 const RESPONSES: &[ResponseRow] = &[
@@ -422,6 +508,76 @@ const RESPONSES: &[ResponseRow] = &[
         ApiKey::GetConsumerOffsets,
         || AnyResponse::ConsumerOffsets(s::consumer_offsets_page()),
     ),
+    (
+        "get_consumer_list_response",
+        50,
+        "Two members of the group, sorted.",
+        ApiKey::GetConsumerList,
+        || AnyResponse::ConsumerList(s::consumer_list_response()),
+    ),
+    (
+        "notify_consumer_ids_changed_response",
+        51,
+        "The notice acknowledged (it is normally sent oneway); the body is empty.",
+        ApiKey::NotifyConsumerIdsChanged,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "lock_batch_response",
+        52,
+        "Only queue 3 of orders was locked; another client holds the retry queue.",
+        ApiKey::LockBatch,
+        || AnyResponse::LockBatch(s::lock_batch_response()),
+    ),
+    (
+        "unlock_batch_response",
+        53,
+        "The locks were released; the body is empty.",
+        ApiKey::UnlockBatch,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "consumer_send_back_response",
+        54,
+        "The message was stored for retry; the body is empty.",
+        ApiKey::ConsumerSendBack,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "unregister_client_response",
+        55,
+        "The client left the group; the body is empty.",
+        ApiKey::UnregisterClient,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "query_message_response",
+        60,
+        "One stored record matches the query.",
+        ApiKey::QueryMessage,
+        || AnyResponse::QueryMessage(s::query_message_response()),
+    ),
+    (
+        "track_message_response",
+        61,
+        "Three groups: one filtered the message out, one has not consumed it, one consumed it.",
+        ApiKey::TrackMessage,
+        || AnyResponse::Track(s::track_message_response()),
+    ),
+    (
+        "end_transaction_response",
+        62,
+        "The resolution was recorded; the body is empty.",
+        ApiKey::EndTransaction,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "check_transaction_state_response",
+        63,
+        "The check request was accepted; the body is empty (it is normally sent oneway).",
+        ApiKey::CheckTransactionState,
+        || AnyResponse::Empty(Empty),
+    ),
 ];
 
 /// Every golden vector: a request and an `OK` response per api key, then the special cases.
@@ -482,7 +638,17 @@ fn specials() -> Vec<Sample> {
         correlation_id,
         content,
     };
+    let notify = Content::Request {
+        kind: FrameKind::Oneway,
+        body: AnyRequest::NotifyConsumerIdsChanged(s::notify_consumer_ids_changed_request()),
+    };
     vec![
+        sample(
+            "notify_consumer_ids_changed_oneway",
+            25,
+            "The membership notice as the broker sends it: oneway, no response follows.",
+            notify,
+        ),
         sample(
             "update_consumer_offset_oneway",
             22,

@@ -13,9 +13,13 @@ use crate::message::MessageExt;
 use crate::protocol::api::ApiVersionRange;
 use crate::protocol::testkit::catalog::AnyResponse;
 use crate::protocol::{
-    AnyRequest, BrokerStatus, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, MessageModel,
+    AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, LockQueue, MessageModel,
     PullRequest, PullStatus, SendBatchRequest, SendMessageRequest, Subscription, TopicConfig,
     TopicRoute,
+};
+use crate::protocol::{
+    BrokerStatus, EndTransactionRequest, QueryBy, QueryMessageRequest, TrackState,
+    TransactionResolution,
 };
 
 /// A 64-bit integer as a decimal string.
@@ -80,6 +84,31 @@ fn pull_status(s: PullStatus) -> &'static str {
     }
 }
 
+fn query_by(q: QueryBy) -> &'static str {
+    match q {
+        QueryBy::Key => "KEY",
+        QueryBy::UniqueKey => "UNIQUE_KEY",
+        QueryBy::CommitLogOffset => "COMMIT_LOG_OFFSET",
+        QueryBy::QueueOffset => "QUEUE_OFFSET",
+    }
+}
+
+fn track_state(t: TrackState) -> &'static str {
+    match t {
+        TrackState::Consumed => "CONSUMED",
+        TrackState::NotConsumedYet => "NOT_CONSUMED_YET",
+        TrackState::Filtered => "FILTERED",
+    }
+}
+
+fn resolution(r: TransactionResolution) -> &'static str {
+    match r {
+        TransactionResolution::Commit => "COMMIT",
+        TransactionResolution::Rollback => "ROLLBACK",
+        TransactionResolution::Unknown => "UNKNOWN",
+    }
+}
+
 fn versions(ranges: &[ApiVersionRange]) -> Value {
     ranges
         .iter()
@@ -114,6 +143,13 @@ fn consumer(c: &ConsumerData) -> Value {
         "consume_timestamp_ms": u64s(c.consume_timestamp_ms),
         "subscriptions": c.subscriptions.iter().map(subscription).collect::<Value>(),
     })
+}
+
+fn lock_queues(queues: &[LockQueue]) -> Value {
+    queues
+        .iter()
+        .map(|q| json!({"topic": q.topic, "queue_id": q.queue_id}))
+        .collect()
 }
 
 fn route(r: &TopicRoute) -> Value {
@@ -179,6 +215,40 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
             "producer_groups": r.producer_groups,
             "consumer_groups": r.consumer_groups.iter().map(consumer).collect::<Value>(),
         }),
+        AnyRequest::GetConsumerList(r) => json!({"consumer_group": r.consumer_group}),
+        AnyRequest::NotifyConsumerIdsChanged(r) => json!({"consumer_group": r.consumer_group}),
+        AnyRequest::LockBatch(r) => json!({
+            "consumer_group": r.consumer_group, "client_id": r.client_id,
+            "queues": lock_queues(&r.queues),
+        }),
+        AnyRequest::UnlockBatch(r) => json!({
+            "consumer_group": r.consumer_group, "client_id": r.client_id,
+            "queues": lock_queues(&r.queues),
+        }),
+        AnyRequest::ConsumerSendBack(r) => json!({
+            "consumer_group": r.consumer_group,
+            "commit_log_offset": u64s(r.commit_log_offset),
+            "msg_id": r.msg_id.to_string(),
+            "delay_level": r.delay_level,
+            "max_reconsume_times": r.max_reconsume_times,
+        }),
+        AnyRequest::UnregisterClient(r) => json!({
+            "client_id": r.client_id, "producer_group": r.producer_group,
+            "consumer_group": r.consumer_group,
+        }),
+        AnyRequest::QueryMessage(r) => query_message(r),
+        AnyRequest::TrackMessage(r) => json!({
+            "topic": r.topic,
+            "queue_id": r.queue_id,
+            "queue_offset": u64s(r.queue_offset),
+            "commit_log_offset": u64s(r.commit_log_offset),
+        }),
+        AnyRequest::EndTransaction(r) => end_transaction(r),
+        AnyRequest::CheckTransactionState(r) => json!({
+            "broker_addr": r.broker_addr,
+            "commit_log_offset": u64s(r.commit_log_offset),
+            "record": hex(&r.record),
+        }),
         other => cluster_request(other),
     }
 }
@@ -215,6 +285,29 @@ fn cluster_request(r: &AnyRequest) -> Value {
         AnyRequest::GetConsumerOffsets(r) => json!({"start_index": r.start_index}),
         other => panic!("no JSON rendering for {:?}", other.api_key()),
     }
+}
+
+fn query_message(r: &QueryMessageRequest) -> Value {
+    json!({
+        "topic": r.topic,
+        "query_by": query_by(r.query_by),
+        "key": r.key,
+        "queue_id": r.queue_id,
+        "offset": u64s(r.offset),
+        "begin_timestamp_ms": u64s(r.begin_timestamp_ms),
+        "end_timestamp_ms": u64s(r.end_timestamp_ms),
+        "max_results": r.max_results,
+    })
+}
+
+fn end_transaction(r: &EndTransactionRequest) -> Value {
+    json!({
+        "producer_group": r.producer_group,
+        "commit_log_offset": u64s(r.commit_log_offset),
+        "msg_id": r.msg_id.to_string(),
+        "resolution": resolution(r.resolution),
+        "from_check": r.from_check,
+    })
 }
 
 fn send_message(r: &SendMessageRequest) -> Value {
@@ -295,6 +388,24 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
             json!({"topics": r.topics.iter().map(topic_config).collect::<Value>()})
         }
         AnyResponse::Route(r) => route(r),
+        AnyResponse::QueryMessage(r) => json!({"records": hex(&r.records)}),
+        AnyResponse::Track(r) => {
+            let groups: Value = r
+                .groups
+                .iter()
+                .map(|g| {
+                    json!({
+                        "group": g.group,
+                        "state": track_state(g.state),
+                        "online": g.online,
+                        "committed_offset": u64s(g.committed_offset),
+                    })
+                })
+                .collect();
+            json!({"groups": groups})
+        }
+        AnyResponse::ConsumerList(r) => json!({"client_ids": r.client_ids}),
+        AnyResponse::LockBatch(r) => json!({"locked": lock_queues(&r.locked)}),
         other => cluster_response(other),
     }
 }

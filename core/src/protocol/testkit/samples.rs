@@ -25,10 +25,14 @@ use crate::protocol::{
     Subscription, TopicConfig, TopicRoute, UpdateConsumerOffsetRequest, UpdateTopicRequest,
 };
 use crate::protocol::{
-    BrokerLiveInfo, BrokerRole, BrokerStatus, ClusterInfo, ConsumerOffsetEntry,
-    ConsumerOffsetsPage, GetClusterInfoRequest, GetConsumerOffsetsRequest, RegisterBrokerRequest,
-    RegisterBrokerResponse, ReplicaFetchRequest, ReplicaFetchResponse, SlaveStatus,
-    UnregisterBrokerRequest,
+    BrokerLiveInfo, BrokerRole, BrokerStatus, CheckTransactionStateRequest, ClusterInfo,
+    ConsumerListResponse, ConsumerOffsetEntry, ConsumerOffsetsPage, ConsumerSendBackRequest,
+    EndTransactionRequest, GetClusterInfoRequest, GetConsumerListRequest,
+    GetConsumerOffsetsRequest, GroupTrack, LockBatchRequest, LockBatchResponse, LockQueue,
+    NotifyConsumerIdsChangedRequest, QueryBy, QueryMessageRequest, QueryMessageResponse,
+    RegisterBrokerRequest, RegisterBrokerResponse, ReplicaFetchRequest, ReplicaFetchResponse,
+    SlaveStatus, TrackMessageRequest, TrackMessageResponse, TrackState, TransactionResolution,
+    UnlockBatchRequest, UnregisterBrokerRequest, UnregisterClientRequest,
 };
 
 fn addr(s: &str) -> SocketAddr {
@@ -495,6 +499,121 @@ pub(crate) fn cluster_info() -> ClusterInfo {
     }
 }
 
+pub(crate) fn get_consumer_list_request() -> GetConsumerListRequest {
+    GetConsumerListRequest {
+        consumer_group: "cg-orders".into(),
+    }
+}
+
+pub(crate) fn consumer_list_response() -> ConsumerListResponse {
+    ConsumerListResponse {
+        client_ids: vec!["192.168.1.20@12345#1".into(), "192.168.1.21@777#2".into()],
+    }
+}
+
+pub(crate) fn notify_consumer_ids_changed_request() -> NotifyConsumerIdsChangedRequest {
+    NotifyConsumerIdsChangedRequest {
+        consumer_group: "cg-orders".into(),
+    }
+}
+
+fn lock_queues() -> Vec<LockQueue> {
+    vec![
+        LockQueue {
+            topic: "orders".into(),
+            queue_id: 3,
+        },
+        LockQueue {
+            topic: "%RETRY%cg-orders".into(),
+            queue_id: 0,
+        },
+    ]
+}
+
+pub(crate) fn lock_batch_request() -> LockBatchRequest {
+    LockBatchRequest {
+        consumer_group: "cg-orders".into(),
+        client_id: "192.168.1.20@12345#1".into(),
+        queues: lock_queues(),
+    }
+}
+
+pub(crate) fn lock_batch_response() -> LockBatchResponse {
+    LockBatchResponse {
+        locked: lock_queues()[..1].to_vec(),
+    }
+}
+
+pub(crate) fn unlock_batch_request() -> UnlockBatchRequest {
+    UnlockBatchRequest {
+        consumer_group: "cg-orders".into(),
+        client_id: "192.168.1.20@12345#1".into(),
+        queues: lock_queues(),
+    }
+}
+
+pub(crate) fn consumer_send_back_request() -> ConsumerSendBackRequest {
+    ConsumerSendBackRequest {
+        consumer_group: "cg-orders".into(),
+        commit_log_offset: 0x0000_0001_0000_0200,
+        msg_id: stamp_one().msg_id,
+        delay_level: 5,
+        max_reconsume_times: 16,
+    }
+}
+
+pub(crate) fn unregister_client_request() -> UnregisterClientRequest {
+    UnregisterClientRequest {
+        client_id: "192.168.1.20@12345#1".into(),
+        producer_group: String::new(),
+        consumer_group: "cg-orders".into(),
+    }
+}
+
+pub(crate) fn query_message_request() -> QueryMessageRequest {
+    QueryMessageRequest {
+        topic: "orders".into(),
+        query_by: QueryBy::Key,
+        key: "order-1001".into(),
+        queue_id: 0,
+        offset: 0,
+        begin_timestamp_ms: 1_700_000_000_000,
+        end_timestamp_ms: 1_700_000_100_000,
+        max_results: 32,
+    }
+}
+
+pub(crate) fn query_message_response() -> QueryMessageResponse {
+    QueryMessageResponse {
+        records: stored_record_one(),
+    }
+}
+
+pub(crate) fn track_message_request() -> TrackMessageRequest {
+    TrackMessageRequest {
+        topic: "orders".into(),
+        queue_id: 3,
+        queue_offset: 42,
+        commit_log_offset: 1_073_745_920,
+    }
+}
+
+pub(crate) fn track_message_response() -> TrackMessageResponse {
+    let track = |group: &str, state, online, committed_offset| GroupTrack {
+        group: group.into(),
+        state,
+        online,
+        committed_offset,
+    };
+    TrackMessageResponse {
+        groups: vec![
+            track("cg-audit", TrackState::Filtered, true, 40),
+            track("cg-billing", TrackState::NotConsumedYet, false, u64::MAX),
+            track("cg-orders", TrackState::Consumed, true, 44),
+        ],
+    }
+}
+
 pub(crate) fn replica_fetch_request() -> ReplicaFetchRequest {
     ReplicaFetchRequest {
         broker_name: "broker-a".into(),
@@ -554,5 +673,23 @@ pub(crate) fn consumer_offsets_page() -> ConsumerOffsetsPage {
             entry("cg-orders", "orders", 3, 44),
             entry("cg-orders", "orders", 7, 1_000_000),
         ],
+    }
+}
+
+pub(crate) fn end_transaction_request() -> EndTransactionRequest {
+    EndTransactionRequest {
+        producer_group: "pg-orders".into(),
+        commit_log_offset: 1_073_745_920,
+        msg_id: stamp_one().msg_id,
+        resolution: TransactionResolution::Commit,
+        from_check: true,
+    }
+}
+
+pub(crate) fn check_transaction_state_request() -> CheckTransactionStateRequest {
+    CheckTransactionStateRequest {
+        broker_addr: "10.0.0.7:10911".into(),
+        commit_log_offset: 1_073_745_920,
+        record: stored_record_one(),
     }
 }

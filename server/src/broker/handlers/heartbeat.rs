@@ -1,11 +1,15 @@
-//! `Heartbeat`: remember the client, its groups and subscriptions.
+//! `Heartbeat`: remember the client, its groups and subscriptions; create a clustering group's
+//! retry topic; queue a membership notice when a group changed.
 
-use ferrocket::protocol::{HeartbeatRequest, Status};
+use ferrocket::protocol::{HeartbeatRequest, MessageModel, Status, TopicConfig};
 
 use crate::broker::BrokerState;
 use crate::broker::connection::ConnContext;
+use crate::broker::filter::Filter;
+use crate::broker::handlers::consumer_send_back::RETRY_TOPIC_PREFIX;
 use crate::broker::names;
 use crate::broker::reply::Reply;
+use crate::config::BrokerRole;
 
 /// Handles `Heartbeat`.
 pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest) -> Reply {
@@ -18,6 +22,43 @@ pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest)
             return Reply::error(Status::InvalidParameter, e);
         }
     }
-    state.clients.heartbeat(&ctx.channel, request);
+    if let Err(reply) = check_subscriptions(&request) {
+        return reply;
+    }
+    // Like RocketMQ, a clustering group's retry topic exists from its first heartbeat, so its
+    // members can route and pull it before any message was sent back. The new topic reaches
+    // the name servers with the broker's next registration (`registrar`: at once on a topic
+    // change); a slave creates nothing and copies its master's topics instead.
+    let creates_topics = state.config.role != BrokerRole::Slave;
+    for group in &request.consumer_groups {
+        if creates_topics && group.message_model == MessageModel::Clustering {
+            let retry = format!("{RETRY_TOPIC_PREFIX}{}", group.group);
+            if state.topics.get(&retry).is_none()
+                && let Err(e) = state.topics.create(TopicConfig::new(retry.as_str(), 1))
+            {
+                tracing::debug!(topic = retry, error = %e, "retry topic not created");
+            }
+        }
+    }
+    let changed = state.clients.heartbeat(&ctx.channel, request);
+    state.notifier.changed(changed);
     Reply::empty()
+}
+
+/// Refuses a heartbeat whose subscription expressions do not parse (RocketMQ checks SQL92
+/// subscriptions when a consumer registers), so a consumer learns at once.
+fn check_subscriptions(request: &HeartbeatRequest) -> Result<(), Reply> {
+    let subscriptions = request
+        .consumer_groups
+        .iter()
+        .flat_map(|c| c.subscriptions.iter().map(move |s| (&c.group, s)));
+    for (group, sub) in subscriptions {
+        if let Err(e) = Filter::parse(sub.expression_type, &sub.expression) {
+            return Err(Reply::error(
+                Status::SubscriptionParseFailed,
+                format!("group `{group}`, topic `{}`: {e}", sub.topic),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -1,23 +1,31 @@
 //! One handler per request kind, mirroring `core/src/protocol/`, and the dispatch table.
 
 pub mod api_versions;
+pub mod consumer_send_back;
 pub mod create_topic;
 pub mod delete_topic;
 pub mod describe_topic;
+pub mod end_transaction;
 pub mod get_broker_status;
+pub mod get_consumer_list;
 pub mod get_consumer_offsets;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
 pub mod list_topics;
+pub mod lock_batch;
 pub mod namesrv;
 pub mod pull;
 pub mod query_consumer_offset;
+pub mod query_message;
 pub mod query_route;
 pub mod replica_fetch;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
+pub mod track_message;
+pub mod unlock_batch;
+pub mod unregister_client;
 pub mod update_consumer_offset;
 pub mod update_topic;
 
@@ -31,6 +39,7 @@ use crate::broker::connection::ConnContext;
 use crate::broker::names;
 use crate::broker::reply::Reply;
 use crate::broker::topics::TopicError;
+use crate::config::BrokerRole;
 
 /// Runs the handler of `request`. `permit` is the connection's in-flight slot; a handler that
 /// parks (long polling) releases it while it waits. Sends never come here: the connection's
@@ -62,6 +71,14 @@ pub async fn dispatch(
         AnyRequest::ReplicaFetch(r) => replica_fetch::handle(state, ctx, r, permit).await,
         AnyRequest::GetBrokerStatus(_) => get_broker_status::handle(state),
         AnyRequest::GetConsumerOffsets(r) => get_consumer_offsets::handle(state, r),
+        AnyRequest::GetConsumerList(r) => get_consumer_list::handle(state, r),
+        AnyRequest::LockBatch(r) => lock_batch::handle(state, r),
+        AnyRequest::UnlockBatch(r) => unlock_batch::handle(state, r),
+        AnyRequest::ConsumerSendBack(r) => consumer_send_back::handle(state, r).await,
+        AnyRequest::UnregisterClient(r) => unregister_client::handle(state, r),
+        AnyRequest::EndTransaction(r) => end_transaction::handle(state, r).await,
+        AnyRequest::QueryMessage(r) => query_message::handle(state, r),
+        AnyRequest::TrackMessage(r) => track_message::handle(state, r),
         other => Reply::error(
             Status::UnsupportedApi,
             format!(
@@ -106,6 +123,18 @@ pub fn existing_topic(state: &BrokerState, topic: &str) -> Result<TopicConfig, R
             format!("topic `{topic}` does not exist"),
         )
     })
+}
+
+/// Refuses a request that would write to the store on a slave: a slave's commit log is a
+/// copy of its master's and nothing else may append to it.
+pub fn master_only(state: &BrokerState, what: &str) -> Result<(), Reply> {
+    if state.config.role == BrokerRole::Slave {
+        return Err(Reply::error(
+            Status::ServiceNotAvailable,
+            format!("this broker is a slave; {what} goes to its master"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a group name.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrocket::limits::LONG_POLL_MS_MAX;
+use ferrocket::protocol::record::RecordView;
 use ferrocket::protocol::{PullRequest, PullResponse, PullStatus, Status};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
@@ -20,7 +21,7 @@ use crate::broker::handlers::{readable_queue, valid_group};
 use crate::broker::reply::{PullBody, Reply, ReplyBody};
 use crate::config::BrokerRole;
 use crate::ha::read;
-use crate::store::{ReadResult, ReadStatus};
+use crate::store::{ReadResult, ReadStatus, RecordFilter};
 
 /// Handles `Pull`.
 pub async fn handle(
@@ -95,13 +96,21 @@ async fn read_with_hold(
 }
 
 fn read_once(state: &BrokerState, request: &PullRequest, filter: &Filter) -> ReadResult {
-    let mut result = state.store.read(
+    let limits = (request.max_messages, request.max_bytes);
+    let by_hash = |tag_hash| filter.matches(tag_hash);
+    let by_record = |record: &RecordView<'_>| filter.matches_record(record);
+    let record_filter: &RecordFilter = if filter.needs_record() {
+        &by_record
+    } else {
+        &|_| true
+    };
+    let mut result = state.store.read_filtered(
         &request.topic,
         request.queue_id,
         request.queue_offset,
-        request.max_messages,
-        request.max_bytes,
-        &|tag_hash| filter.matches(tag_hash),
+        limits,
+        &by_hash,
+        record_filter,
     );
     read::hold_position_on_slave(state, request.queue_offset, &mut result);
     result

@@ -3,14 +3,16 @@
 //! outcome to RocketMQ's send statuses.
 
 use bytes::Bytes;
-use ferrocket::protocol::record::parse_records;
+use ferrocket::protocol::record::{
+    RecordView, SYS_FLAG_TRANSACTION_MASK, SYS_FLAG_TRANSACTION_PREPARED, is_delayed, parse_records,
+};
 use ferrocket::protocol::{PERM_WRITE, SendMessageRequest, SendResponse, Status};
 
 use crate::broker::BrokerState;
-use crate::broker::handlers::{topic_error_reply, valid_group};
+use crate::broker::handlers::{master_only, topic_error_reply, valid_group};
 use crate::broker::names;
 use crate::broker::reply::Reply;
-use crate::config::BrokerRole;
+use crate::broker::transaction;
 use crate::ha::master::{ReplicaOutcome, wait_for_slave};
 use crate::store::{AppendBatch, FlushOutcome, PendingAppend, StoreError};
 
@@ -69,12 +71,26 @@ pub fn begin(state: &BrokerState, args: &SendArgs<'_>) -> SendStage {
     if let Err(reply) = check_send(state, args) {
         return SendStage::Refused(reply);
     }
-    let batch = AppendBatch {
-        topic: args.topic,
-        queue_id: args.queue_id,
-        records: args.records,
-        record_count: args.record_count,
-        wait_store_msg_ok: args.wait_store_msg_ok,
+    // A transaction's half message is stored for the half topic instead (`transaction`).
+    let half = match half_record(args) {
+        Ok(half) => half,
+        Err(reply) => return SendStage::Refused(reply),
+    };
+    let batch = match &half {
+        Some(record) => AppendBatch {
+            topic: transaction::records::HALF_TOPIC,
+            queue_id: 0,
+            records: record,
+            record_count: 1,
+            wait_store_msg_ok: args.wait_store_msg_ok,
+        },
+        None => AppendBatch {
+            topic: args.topic,
+            queue_id: args.queue_id,
+            records: args.records,
+            record_count: args.record_count,
+            wait_store_msg_ok: args.wait_store_msg_ok,
+        },
     };
     match state.store.append_begin(batch) {
         Ok(pending) => SendStage::Written {
@@ -134,12 +150,7 @@ pub async fn finish(state: &BrokerState, stage: SendStage) -> Reply {
 }
 
 fn check_send(state: &BrokerState, args: &SendArgs<'_>) -> Result<(), Reply> {
-    if state.config.role == BrokerRole::Slave {
-        return Err(Reply::error(
-            Status::ServiceNotAvailable,
-            "this broker is a slave; send to its master",
-        ));
-    }
+    master_only(state, "a send")?;
     if state.is_shutting_down() {
         return Err(Reply::error(
             Status::ServiceNotAvailable,
@@ -167,10 +178,10 @@ fn check_send(state: &BrokerState, args: &SendArgs<'_>) -> Result<(), Reply> {
             ),
         ));
     }
-    check_records(args)
+    check_records(state, args)
 }
 
-fn check_records(args: &SendArgs<'_>) -> Result<(), Reply> {
+fn check_records(state: &BrokerState, args: &SendArgs<'_>) -> Result<(), Reply> {
     let mut count = 0u32;
     for view in parse_records(args.records) {
         let view =
@@ -184,11 +195,8 @@ fn check_records(args: &SendArgs<'_>) -> Result<(), Reply> {
                 ),
             ));
         }
-        if view.delay_level() != 0 || view.deliver_at_ms() != 0 {
-            return Err(Reply::error(
-                Status::MessageIllegal,
-                format!("record {count}: delayed delivery is not enabled on this broker"),
-            ));
+        if is_delayed(&view) {
+            check_delayed(state, args, &view, count)?;
         }
         count += 1;
     }
@@ -202,6 +210,65 @@ fn check_records(args: &SendArgs<'_>) -> Result<(), Reply> {
         ));
     }
     Ok(())
+}
+
+/// The half-message record when the send is a transaction's prepared message (a single record
+/// with `sys_flag` PREPARED); `None` for any other send.
+fn half_record(args: &SendArgs<'_>) -> Result<Option<Bytes>, Reply> {
+    let prepared = parse_records(args.records).any(|view| {
+        view.is_ok_and(|v| {
+            v.sys_flag() & SYS_FLAG_TRANSACTION_MASK == SYS_FLAG_TRANSACTION_PREPARED
+        })
+    });
+    if !prepared {
+        return Ok(None);
+    }
+    if args.record_count != 1 {
+        return Err(Reply::error(
+            Status::MessageIllegal,
+            "a transactional (prepared) message cannot be sent in a batch",
+        ));
+    }
+    transaction::records::to_half(args.records, args.producer_group, args.queue_id)
+        .map(Some)
+        .map_err(|e| Reply::error(Status::MessageIllegal, e))
+}
+
+/// A delayed record goes alone (RocketMQ cannot batch delayed messages either) and, with a
+/// delivery time, at most `timer_max_delay_ms` ahead; a time already past is delivered at once.
+fn check_delayed(
+    state: &BrokerState,
+    args: &SendArgs<'_>,
+    view: &RecordView<'_>,
+    index: u32,
+) -> Result<(), Reply> {
+    if args.record_count != 1 {
+        return Err(Reply::error(
+            Status::MessageIllegal,
+            format!("record {index}: a delayed message cannot be sent in a batch"),
+        ));
+    }
+    let at = view.deliver_at_ms();
+    if view.delay_level() == 0 && at != 0 {
+        let latest = now_ms().saturating_add(state.config.timer_max_delay_ms);
+        if at > latest {
+            return Err(Reply::error(
+                Status::MessageIllegal,
+                format!(
+                    "delivery time {at} is more than timer_max_delay_ms ({} ms) ahead",
+                    state.config.timer_max_delay_ms
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 /// The answer for a failed append.

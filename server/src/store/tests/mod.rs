@@ -5,6 +5,7 @@
 mod basics;
 mod crash;
 mod flushing;
+mod index;
 mod replica;
 mod retention;
 mod torn;
@@ -68,6 +69,8 @@ pub(crate) fn small_config(dir: &Path) -> StoreConfig {
     config.store_host = "10.0.0.7:10911".parse().unwrap();
     // Usage from the store's own bytes, so the host's disk never makes a test refuse writes.
     config.disk_capacity_bytes = Some(64 << 30);
+    config.index_slot_count = 1024;
+    config.index_entry_count = 4096;
     config
 }
 
