@@ -95,9 +95,17 @@ pub struct BrokerState {
 }
 
 impl BrokerState {
-    /// A receiver that changes when the broker starts shutting down.
+    /// A receiver that changes when the broker starts shutting down. One taken after the
+    /// shutdown began reports it at once: `changed()` only sees values sent after a receiver
+    /// subscribed, so a task first polled after the signal, or a connection accepted at the
+    /// last moment, would otherwise never see it (or wait for its idle timeout) and hold the
+    /// shutdown up.
     pub fn shutdown_rx(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
+        let mut rx = self.shutdown.subscribe();
+        if *rx.borrow() {
+            rx.mark_changed();
+        }
+        rx
     }
 
     /// Whether shutdown has begun.
