@@ -28,33 +28,25 @@
  * functions at any time, several at once, except _destroy, after which no thread may use the
  * handle. Config and message objects are not synchronised: one thread at a time each (reading
  * a received message from several threads at once is fine). Each client handle owns its own
- * worker threads (config key client_threads, default 2); callbacks run on those threads, never
- * inside the caller's call, and may call blocking ferrocket functions, except the _shutdown of
- * the handle that runs them (FERROCKET_ERR_ILLEGAL_STATE: it would wait for itself).
+ * worker threads (config key client_threads, default 2) where its network tasks run. Callbacks
+ * (table below) may call blocking ferrocket functions, except the _shutdown of the handle that
+ * runs them (FERROCKET_ERR_ILLEGAL_STATE: it would wait for itself); they must not throw (C++)
+ * or longjmp out. Values a callback returns are plain integers checked by the library.
  *
  * Blocking: functions that talk to the network block the calling thread up to their timeout
  * (send_timeout_ms for sends, request_timeout_ms for metadata and offsets, the given timeout
  * for polls); each function says whether it blocks.
  *
- * Reserved for later versions (declared when implemented, so the names are taken now):
- *   push consumer:        ferrocket_push_consumer_t, ferrocket_push_consumer_new,
- *                         ferrocket_push_consumer_subscribe,
- *                         ferrocket_push_consumer_set_listener_concurrently,
- *                         ferrocket_push_consumer_set_listener_orderly,
- *                         ferrocket_push_consumer_start, ferrocket_push_consumer_shutdown,
- *                         ferrocket_push_consumer_destroy, ferrocket_consume_status_t,
- *                         ferrocket_listener_concurrently_t, ferrocket_listener_orderly_t
- *                         (config keys message_model, consume_thread_min/max,
- *                         consume_from for push, pull_batch_size, max_reconsume_times)
- *   transactions:         ferrocket_transaction_producer_t, ferrocket_transaction_producer_new,
- *                         ferrocket_transaction_producer_start,
- *                         ferrocket_transaction_producer_send,
- *                         ferrocket_transaction_producer_shutdown,
- *                         ferrocket_transaction_producer_destroy,
- *                         ferrocket_transaction_state_t, ferrocket_transaction_execute_t,
- *                         ferrocket_transaction_check_t
- *   SQL92 subscriptions:  ferrocket_pull_consumer_subscribe_sql92,
- *                         ferrocket_push_consumer_subscribe_sql92
+ * Callbacks and their threads:
+ *   async-send callback            a producer thread (ferrocket-producer), once per send
+ *   push listener (both kinds)     the consumer's consume threads (ferrocket-consume-<n>,
+ *                                  consume_thread_min of them, default 20); the orderly one is
+ *                                  serialised per queue; messages are lent for the call only
+ *   transaction execute            the thread calling _send_in_transaction, inside that call
+ *   transaction check              a producer thread (ferrocket-txproducer), one at a time
+ *   log callback                   whichever thread logged
+ * A handle's _shutdown returns only when none of its callbacks (log aside) is running, and
+ * none is called afterwards, so user_data may be freed then.
  */
 
 #ifndef FERROCKET_H
@@ -216,6 +208,57 @@ typedef enum ferrocket_send_status_t {
 } ferrocket_send_status_t;
 
 /**
+ * How a local transaction ended (RocketMQ's `LocalTransactionState`); the execute and check
+ * callbacks return one of these values as an `int32_t`.
+ */
+typedef enum ferrocket_transaction_state_t {
+  /**
+   * Make the message visible to consumers.
+   */
+  FERROCKET_TRANSACTION_COMMIT = 0,
+  /**
+   * Discard the message.
+   */
+  FERROCKET_TRANSACTION_ROLLBACK = 1,
+  /**
+   * Not known yet: the broker asks the check callback later (first after the broker's
+   * `transaction_timeout_ms`, default 6 s, then every `transaction_check_interval_ms`).
+   */
+  FERROCKET_TRANSACTION_UNKNOWN = 2,
+} ferrocket_transaction_state_t;
+
+/**
+ * What a concurrent listener returns (as an `int32_t`) for its batch.
+ */
+typedef enum ferrocket_consume_status_t {
+  /**
+   * Consumed: the committed offset may move past these messages.
+   */
+  FERROCKET_CONSUME_SUCCESS = 0,
+  /**
+   * Not consumed: redeliver later (clustering: through the group's retry topic, with a
+   * growing delay and `reconsume_times` + 1, up to `max_reconsume_times`, then the
+   * dead-letter queue; broadcasting: logged, not redelivered).
+   */
+  FERROCKET_RECONSUME_LATER = 1,
+} ferrocket_consume_status_t;
+
+/**
+ * What an orderly listener returns (as an `int32_t`) for its batch.
+ */
+typedef enum ferrocket_consume_orderly_status_t {
+  /**
+   * Consumed: the queue moves on.
+   */
+  FERROCKET_CONSUME_ORDERLY_SUCCESS = 0,
+  /**
+   * Not consumed: the queue pauses for `suspend_current_queue_time_ms`, then the same
+   * messages come again (their `reconsume_times` + 1), before any later message.
+   */
+  FERROCKET_SUSPEND_CURRENT_QUEUE_A_MOMENT = 1,
+} ferrocket_consume_orderly_status_t;
+
+/**
  * A client configuration: string keys and values, each checked when set.
  */
 typedef struct ferrocket_config_t ferrocket_config_t;
@@ -239,6 +282,16 @@ typedef struct ferrocket_producer_t ferrocket_producer_t;
  * A pull consumer handle.
  */
 typedef struct ferrocket_pull_consumer_t ferrocket_pull_consumer_t;
+
+/**
+ * A push consumer handle.
+ */
+typedef struct ferrocket_push_consumer_t ferrocket_push_consumer_t;
+
+/**
+ * A transaction producer handle.
+ */
+typedef struct ferrocket_transaction_producer_t ferrocket_transaction_producer_t;
 
 /**
  * Receives one log event: its level, its source (`target`, a Rust module path) and the
@@ -314,6 +367,107 @@ typedef struct ferrocket_message_queue_t {
   uint32_t queue_id;
 } ferrocket_message_queue_t;
 
+/**
+ * The context of a concurrent listener call.
+ */
+typedef struct ferrocket_consume_concurrently_context_t {
+  /**
+   * The queue the batch came from; its strings are borrowed for the call only.
+   */
+  struct ferrocket_message_queue_t queue;
+  /**
+   * In/out: the delay level of the retry if the batch is not consumed: 0 (the default) lets
+   * the broker choose (3 + reconsume times), > 0 is that level, < 0 sends the batch
+   * straight to the dead-letter queue.
+   */
+  int32_t delay_level_when_next_consume;
+} ferrocket_consume_concurrently_context_t;
+
+/**
+ * A concurrent listener: consumes `count` messages (`consume_batch_max`, default 1) of one
+ * queue and returns a `ferrocket_consume_status_t` value. It runs on the consumer's consume
+ * threads (`ferrocket-consume-<n>`, `consume_thread_min` of them, default 20), several at
+ * once, so it must be thread-safe. `msgs`, the messages and `ctx` are lent for the call only:
+ * copy what you keep, never destroy them. Any other return value counts as
+ * `FERROCKET_RECONSUME_LATER` (and is logged). It may call blocking ferrocket functions,
+ * except this consumer's `_shutdown`; it must not throw (C++).
+ */
+typedef int32_t (*ferrocket_listener_concurrently_t)(const struct ferrocket_message_ext_t *const *msgs,
+                                                     size_t count,
+                                                     struct ferrocket_consume_concurrently_context_t *ctx,
+                                                     void *user_data);
+
+/**
+ * The context of an orderly listener call.
+ */
+typedef struct ferrocket_consume_orderly_context_t {
+  /**
+   * The queue the batch came from; its strings are borrowed for the call only.
+   */
+  struct ferrocket_message_queue_t queue;
+  /**
+   * In/out: how long the queue pauses after `FERROCKET_SUSPEND_CURRENT_QUEUE_A_MOMENT`
+   * (starts at the `suspend_current_queue_time_ms` setting).
+   */
+  uint64_t suspend_current_queue_time_ms;
+} ferrocket_consume_orderly_context_t;
+
+/**
+ * An orderly listener: consumes `count` messages of one queue, in queue order, and returns a
+ * `ferrocket_consume_orderly_status_t` value. Calls for one queue are serialised (never two
+ * at once, each batch after the previous one of that queue was settled); calls for different
+ * queues run at once on the consume threads (`ferrocket-consume-<n>`). In clustering mode a
+ * queue is consumed only while this member holds its broker lock. Lending rules, other return
+ * values (counted as `FERROCKET_SUSPEND_CURRENT_QUEUE_A_MOMENT`) and blocking calls are as
+ * for `ferrocket_listener_concurrently_t`.
+ */
+typedef int32_t (*ferrocket_listener_orderly_t)(const struct ferrocket_message_ext_t *const *msgs,
+                                                size_t count,
+                                                struct ferrocket_consume_orderly_context_t *ctx,
+                                                void *user_data);
+
+/**
+ * Runs the local transaction of a half message just stored, and returns a
+ * `ferrocket_transaction_state_t` value (any other number counts as
+ * `FERROCKET_TRANSACTION_UNKNOWN`, so the broker checks back). `msg` is the message given to
+ * `ferrocket_transaction_producer_send_in_transaction` (the very pointer) and `arg` its `arg`.
+ * It runs on the thread that called `_send_in_transaction`, inside that call (or on one of
+ * the producer's threads when that call was made from inside another ferrocket callback).
+ * It must not call `_shutdown` or `_destroy` of its own producer; it must not throw (C++).
+ */
+typedef int32_t (*ferrocket_transaction_execute_t)(const struct ferrocket_message_t *msg,
+                                                   void *arg,
+                                                   void *user_data);
+
+/**
+ * Says how the local transaction of a half message ended, when the broker asks (it got
+ * `FERROCKET_TRANSACTION_UNKNOWN`, or no answer); returns a `ferrocket_transaction_state_t`
+ * value (any other number counts as UNKNOWN: the broker asks again, up to its
+ * `transaction_check_max`). `msg` is the half message (its msg id, keys and properties
+ * identify the transaction), lent for the call only. Any producer of the group may be asked,
+ * also about another producer's messages. It runs on one of the producer's threads
+ * (`ferrocket-txproducer`), one check at a time; it may call blocking ferrocket functions,
+ * except its own producer's `_shutdown`; it must not throw (C++).
+ */
+typedef int32_t (*ferrocket_transaction_check_t)(const struct ferrocket_message_ext_t *msg,
+                                                 void *user_data);
+
+/**
+ * What `ferrocket_transaction_producer_send_in_transaction` did. The caller allocates it;
+ * nothing in it needs freeing.
+ */
+typedef struct ferrocket_transaction_send_result_t {
+  /**
+   * Where the half message went (its `msg_id` identifies the transaction).
+   */
+  struct ferrocket_send_result_t send;
+  /**
+   * What the execute callback answered (`FERROCKET_TRANSACTION_ROLLBACK` without calling it
+   * when the half message was not stored as `FERROCKET_SEND_OK`).
+   */
+  enum ferrocket_transaction_state_t local_state;
+} ferrocket_transaction_send_result_t;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -342,7 +496,16 @@ struct ferrocket_config_t *ferrocket_config_new(void);
  * `max_outstanding_async`, `auto_create_queue_count`; pull consumer: `auto_commit`,
  * `auto_commit_interval_ms`, `consume_from` (`last_offset` | `first_offset` | `timestamp`),
  * `consume_timestamp_ms`, `pull_batch_size`, `poll_timeout_ms`, `long_poll_ms`,
- * `pull_error_backoff_ms`. Booleans are `true`/`false`; durations are milliseconds.
+ * `pull_error_backoff_ms`; push consumer: `message_model` (`clustering` | `broadcasting`),
+ * `consume_thread_min`, `consume_thread_max`, `consume_batch_max`, `max_reconsume_times`,
+ * `suspend_current_queue_time_ms`, `pull_threshold_for_queue`,
+ * `pull_threshold_size_for_queue`, `consume_concurrently_max_span`, `consume_timeout_ms`,
+ * `rebalance_interval_ms`, `persist_offset_interval_ms`, `lock_renew_interval_ms`,
+ * `lock_max_live_ms`, `send_back_retry_delay_ms`, `await_termination_ms`,
+ * `broadcast_offset_dir`, `allocate_strategy` (`averagely` | `averagely_by_circle` |
+ * `consistent_hash`), and `consume_from`, `consume_timestamp_ms`, `pull_batch_size`,
+ * `long_poll_ms`, `pull_error_backoff_ms` as for the pull consumer. Booleans are
+ * `true`/`false`; durations are milliseconds.
  *
  * Returns `FERROCKET_ERR_INVALID_ARGUMENT` for a NULL argument, an unknown key or a value
  * that does not parse; the last error names the key and the value.
@@ -962,6 +1125,23 @@ enum ferrocket_status_t ferrocket_pull_consumer_subscribe(struct ferrocket_pull_
                                                           const char *expression);
 
 /**
+ * Subscribes to `topic` with a SQL92 condition over the message's properties and `TAGS`
+ * (for example `"a > 5 AND region IN ('eu','us')"`): only matching messages are returned. The
+ * topic's brokers check the condition at once and evaluate it on every message; one they
+ * cannot parse is refused (`FERROCKET_ERR_BROKER`, the last error naming the position) and
+ * not kept. Cannot be mixed with `_assign` on one consumer.
+ *
+ * Threads: any. Blocks: for the topic's route and the brokers' check (network round trips,
+ * each up to `request_timeout_ms`).
+ *
+ * # Safety
+ * `consumer` is NULL or live; `topic` and `sql` are NULL or NUL-terminated.
+ */
+enum ferrocket_status_t ferrocket_pull_consumer_subscribe_sql(struct ferrocket_pull_consumer_t *consumer,
+                                                              const char *topic,
+                                                              const char *sql);
+
+/**
  * Reads exactly the `count` queues in `queues` (manual assignment, no group sharing),
  * replacing any earlier assignment. Cannot be mixed with `_subscribe`.
  *
@@ -1120,6 +1300,146 @@ enum ferrocket_status_t ferrocket_pull_consumer_shutdown(struct ferrocket_pull_c
 void ferrocket_pull_consumer_destroy(struct ferrocket_pull_consumer_t *consumer);
 
 /**
+ * Creates a push consumer (not started) of consumer group `group`. `group` and `namesrv` may
+ * be NULL when `conf` sets the `group` / `namesrv` keys; `conf` may be NULL for defaults
+ * (clustering, 20 consume threads, 1 message per call, new groups start at the end of each
+ * queue, 16 redeliveries before the dead-letter queue). `FERROCKET_ERR_INVALID_ARGUMENT` for a
+ * bad group name, name server list or setting (the last error says which).
+ *
+ * Ownership: on success the caller owns `*consumer` and frees it with
+ * `ferrocket_push_consumer_destroy`; `conf` is copied. Threads: any. Blocks: starts the
+ * consumer's `client_threads` threads, never the network.
+ *
+ * # Safety
+ * `consumer` is NULL or writable; `group` and `namesrv` are NULL or NUL-terminated; `conf` is
+ * NULL or a live config.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_new(struct ferrocket_push_consumer_t **consumer,
+                                                    const char *group,
+                                                    const char *namesrv,
+                                                    const struct ferrocket_config_t *conf);
+
+/**
+ * Subscribes to `topic` with a tag expression (`"*"` for every message, `"TagA || TagB"`),
+ * replacing an earlier subscription of the topic. Before `_start` it is recorded; after, the
+ * consumer rebalances at once. `FERROCKET_ERR_INVALID_ARGUMENT` for a bad topic name or an
+ * expression naming no tag.
+ *
+ * Ownership: the strings are copied. Threads: any; every push consumer function is
+ * thread-safe. Blocks: never.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `topic` and `expression` are NULL or NUL-terminated.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_subscribe(struct ferrocket_push_consumer_t *consumer,
+                                                          const char *topic,
+                                                          const char *expression);
+
+/**
+ * Subscribes to `topic` with a SQL92 condition over the message's properties and `TAGS`
+ * (for example `"a > 5 AND region IN ('eu','us')"`), replacing an earlier subscription of
+ * the topic. The broker evaluates it (the broker must allow SQL92 filters, the default) and
+ * refuses a condition it cannot parse: the refusal is logged, and the topic delivers nothing
+ * to this consumer until it subscribes again with a valid condition.
+ *
+ * Ownership: the strings are copied. Threads: any. Blocks: never.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `topic` and `sql` are NULL or NUL-terminated.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_subscribe_sql(struct ferrocket_push_consumer_t *consumer,
+                                                              const char *topic,
+                                                              const char *sql);
+
+/**
+ * Sets the listener to a concurrent one (see `ferrocket_listener_concurrently_t`: which
+ * threads call it and what it may do), replacing an earlier listener. Only before `_start`
+ * (`FERROCKET_ERR_ILLEGAL_STATE` after); `FERROCKET_ERR_INVALID_ARGUMENT` for a NULL callback.
+ *
+ * Ownership: `user_data` is passed to every call untouched; it must stay valid until
+ * `ferrocket_push_consumer_shutdown` or `_destroy` has returned (no call runs after that).
+ * Threads: any. Blocks: never.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `callback` is NULL or a valid function.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_set_listener_concurrently(struct ferrocket_push_consumer_t *consumer,
+                                                                          ferrocket_listener_concurrently_t callback,
+                                                                          void *user_data);
+
+/**
+ * Sets the listener to an orderly one (see `ferrocket_listener_orderly_t`: serialised per
+ * queue, in queue order), replacing an earlier listener. Only before `_start`. Without
+ * `max_reconsume_times`, an orderly batch is retried in place without limit.
+ *
+ * Ownership: as `ferrocket_push_consumer_set_listener_concurrently`. Threads: any. Blocks:
+ * never.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `callback` is NULL or a valid function.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_set_listener_orderly(struct ferrocket_push_consumer_t *consumer,
+                                                                     ferrocket_listener_orderly_t callback,
+                                                                     void *user_data);
+
+/**
+ * Joins the group (heartbeats the brokers of the subscribed topics), takes this member's
+ * queues and starts calling the listener. A subscribed topic with no route yet does not fail
+ * the start: it is asked for again every 500 ms and consumed once it exists.
+ * `FERROCKET_ERR_INVALID_ARGUMENT` without a listener, `_ALREADY_STARTED`, `_SHUT_DOWN`.
+ *
+ * Threads: any. Blocks: for the routes, a heartbeat and the first rebalance (network round
+ * trips, each up to `request_timeout_ms`).
+ *
+ * # Safety
+ * `consumer` is NULL or a live consumer.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_start(struct ferrocket_push_consumer_t *consumer);
+
+/**
+ * The queues this member consumes now: sets `*queues` to a new array of `*count` entries
+ * (NULL and 0 when none, also before `_start`).
+ *
+ * Ownership: the caller frees the array with `ferrocket_message_queue_array_destroy`.
+ * Threads: any. Blocks: never.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `queues` and `count` are NULL or writable.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_assignment(struct ferrocket_push_consumer_t *consumer,
+                                                           struct ferrocket_message_queue_t **queues,
+                                                           size_t *count);
+
+/**
+ * Stops pulling, lets the consume threads finish the messages already handed to them (up to
+ * `await_termination_ms`, default 30 s), commits offsets, releases orderly queue locks and
+ * leaves the group (the other members rebalance at once); then waits until no listener call
+ * is running. When it returns the listener is not running and will not be called again.
+ * Idempotent; before `_start` it only marks the consumer shut down.
+ * `FERROCKET_ERR_ILLEGAL_STATE` inside this consumer's own listener (it would wait for
+ * itself).
+ *
+ * Threads: any. Blocks: until running listener calls return and the final commits are sent.
+ *
+ * # Safety
+ * `consumer` is NULL or a live consumer.
+ */
+enum ferrocket_status_t ferrocket_push_consumer_shutdown(struct ferrocket_push_consumer_t *consumer);
+
+/**
+ * Shuts the consumer down (as `ferrocket_push_consumer_shutdown`) if needed and frees it and
+ * its threads. NULL is a no-op. Called inside this consumer's own listener, the shutdown
+ * finishes on another thread after the listener returns.
+ *
+ * Threads: no other thread may use `consumer` during or after the call. Blocks: as
+ * `ferrocket_push_consumer_shutdown`.
+ *
+ * # Safety
+ * `consumer` is NULL or a consumer from `ferrocket_push_consumer_new` not yet destroyed.
+ */
+void ferrocket_push_consumer_destroy(struct ferrocket_push_consumer_t *consumer);
+
+/**
  * Frees an array of queues returned by the library (for example by
  * `ferrocket_pull_consumer_assignment`), strings included. NULL is a no-op.
  *
@@ -1129,6 +1449,88 @@ void ferrocket_pull_consumer_destroy(struct ferrocket_pull_consumer_t *consumer)
  * `queues` is NULL or an array the library returned with this `count`, not yet destroyed.
  */
 void ferrocket_message_queue_array_destroy(struct ferrocket_message_queue_t *queues, size_t count);
+
+/**
+ * Creates a transaction producer (not started) of producer group `group`, with its two
+ * callbacks (see `ferrocket_transaction_execute_t` and `ferrocket_transaction_check_t`: which
+ * thread calls each). `group` and `namesrv` may be NULL when `conf` sets the `group` /
+ * `namesrv` keys; `conf` may be NULL for defaults (the producer keys apply).
+ * `FERROCKET_ERR_INVALID_ARGUMENT` for a NULL callback, a bad group name, name server list or
+ * setting.
+ *
+ * Ownership: on success the caller owns `*producer` and frees it with
+ * `ferrocket_transaction_producer_destroy`; `conf` is copied; `user_data` is passed to every
+ * callback untouched and must stay valid until `_shutdown` or `_destroy` has returned.
+ * Threads: any. Blocks: starts the producer's `client_threads` threads, never the network.
+ *
+ * # Safety
+ * `producer` is NULL or writable; `group` and `namesrv` are NULL or NUL-terminated; `conf` is
+ * NULL or a live config; `execute` and `check` are NULL or valid functions.
+ */
+enum ferrocket_status_t ferrocket_transaction_producer_new(struct ferrocket_transaction_producer_t **producer,
+                                                           const char *group,
+                                                           const char *namesrv,
+                                                           const struct ferrocket_config_t *conf,
+                                                           ferrocket_transaction_execute_t execute,
+                                                           ferrocket_transaction_check_t check,
+                                                           void *user_data);
+
+/**
+ * Starts the producer and its check-back answering. `FERROCKET_ERR_ALREADY_STARTED` if it
+ * was started, `FERROCKET_ERR_SHUT_DOWN` after a shutdown.
+ *
+ * Threads: any; every transaction producer function is thread-safe. Blocks: briefly.
+ *
+ * # Safety
+ * `producer` is NULL or a live producer.
+ */
+enum ferrocket_status_t ferrocket_transaction_producer_start(struct ferrocket_transaction_producer_t *producer);
+
+/**
+ * Sends `msg` as a half message (kept from consumers), runs the execute callback with `msg`
+ * and `arg` on this thread, and tells the broker its answer: commit makes the message
+ * visible, rollback discards it, unknown leaves it to the check callback. Fills `*result`.
+ * Errors are those of `ferrocket_producer_send` (the half message was not stored; the execute
+ * callback did not run), and `FERROCKET_ERR_INVALID_ARGUMENT` for a delayed message.
+ *
+ * Ownership: `msg` is not consumed; `arg` is passed to the execute callback untouched.
+ * Threads: any; several threads may send at once. Blocks: up to `send_timeout_ms`, plus the
+ * execute callback.
+ *
+ * # Safety
+ * `producer` and `msg` are NULL or live handles; `result` is NULL or writable.
+ */
+enum ferrocket_status_t ferrocket_transaction_producer_send_in_transaction(struct ferrocket_transaction_producer_t *producer,
+                                                                           const struct ferrocket_message_t *msg,
+                                                                           void *arg,
+                                                                           struct ferrocket_transaction_send_result_t *result);
+
+/**
+ * Stops answering check-backs and shuts the producer down, then waits until no callback is
+ * running; none is called after it returns. Idempotent. `FERROCKET_ERR_ILLEGAL_STATE` inside
+ * one of this producer's callbacks.
+ *
+ * Threads: any. Blocks: until a running check callback returns.
+ *
+ * # Safety
+ * `producer` is NULL or a live producer.
+ */
+enum ferrocket_status_t ferrocket_transaction_producer_shutdown(struct ferrocket_transaction_producer_t *producer);
+
+/**
+ * Shuts the producer down (as `ferrocket_transaction_producer_shutdown`) if needed and frees
+ * it and its threads. NULL is a no-op. Called inside the check callback, the shutdown
+ * finishes on another thread after it returns; never call it inside the execute callback
+ * (the send that runs it still uses the producer).
+ *
+ * Threads: no other thread may use `producer` during or after the call. Blocks: as
+ * `ferrocket_transaction_producer_shutdown`.
+ *
+ * # Safety
+ * `producer` is NULL or a producer from `ferrocket_transaction_producer_new` not yet
+ * destroyed.
+ */
+void ferrocket_transaction_producer_destroy(struct ferrocket_transaction_producer_t *producer);
 
 #ifdef __cplusplus
 }  // extern "C"

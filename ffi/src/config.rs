@@ -6,20 +6,27 @@
 //! that does not apply to the client being built (a consumer key given to a producer) is
 //! ignored, as librdkafka does with its producer and consumer properties. Range rules (a zero
 //! timeout, a pull batch over its maximum) are the builders', reported by `_new`.
-//! The push consumer and transaction producer keys (message model, consume threads…) come with
-//! those clients.
+//! The push consumer's own keys (message model, consume threads…) are in `push`; a
+//! transaction producer reads the producer keys.
+
+mod push;
+mod value;
 
 use std::ffi::c_char;
 use std::time::Duration;
 
-use ferrocket::client::{ClientConfig, ProducerBuilder, PullConsumerBuilder};
-use ferrocket::{ConsumeFrom, Producer, PullConsumer};
+use ferrocket::client::{ClientConfig, ProducerBuilder, PullConsumerBuilder, PushConsumerBuilder};
+use ferrocket::{ConsumeFrom, Producer, PullConsumer, PushConsumer};
 
 use crate::args::{from_raw, into_raw, mut_arg, str_arg};
 use crate::error::{FfiError, ferrocket_status_t, guard, guard_or};
-use crate::runtime::FERROCKET_CLIENT_THREADS_MAX;
 
-/// Every key `ferrocket_config_set` accepts, with what it sets.
+pub use push::PUSH_CONFIG_KEYS;
+use push::PushSettings;
+use value::Value;
+
+/// The shared, producer and pull consumer keys `ferrocket_config_set` accepts, with what they
+/// set (the push consumer's own keys are `PUSH_CONFIG_KEYS`).
 pub const CONFIG_KEYS: &[(&str, &str)] = &[
     (
         "group",
@@ -73,27 +80,24 @@ pub const CONFIG_KEYS: &[(&str, &str)] = &[
     ),
     (
         "consume_from",
-        "pull consumer: last_offset, first_offset or timestamp (for a new group)",
+        "consumers: last_offset, first_offset or timestamp (for a new group)",
     ),
     (
         "consume_timestamp_ms",
-        "pull consumer: start time for consume_from=timestamp (ms since epoch)",
+        "consumers: start time for consume_from=timestamp (ms since epoch)",
     ),
-    (
-        "pull_batch_size",
-        "pull consumer: messages asked for per pull",
-    ),
+    ("pull_batch_size", "consumers: messages asked for per pull"),
     (
         "poll_timeout_ms",
         "pull consumer: wait of a poll given a negative timeout",
     ),
     (
         "long_poll_ms",
-        "pull consumer: how long the broker may hold an empty pull",
+        "consumers: how long the broker may hold an empty pull",
     ),
     (
         "pull_error_backoff_ms",
-        "pull consumer: pause after a failed pull",
+        "consumers: pause after a failed pull",
     ),
 ];
 
@@ -131,6 +135,7 @@ pub struct Settings {
     poll_timeout_ms: Option<u64>,
     long_poll_ms: Option<u64>,
     pull_error_backoff_ms: Option<u64>,
+    push: PushSettings,
 }
 
 impl Settings {
@@ -158,8 +163,13 @@ impl Settings {
             "poll_timeout_ms" => self.poll_timeout_ms = Some(v.number()?),
             "long_poll_ms" => self.long_poll_ms = Some(v.number()?),
             "pull_error_backoff_ms" => self.pull_error_backoff_ms = Some(v.number()?),
+            _ if self.push.set(&v)? => {}
             _ => {
-                let known: Vec<&str> = CONFIG_KEYS.iter().map(|(k, _)| *k).collect();
+                let known: Vec<&str> = CONFIG_KEYS
+                    .iter()
+                    .chain(PUSH_CONFIG_KEYS)
+                    .map(|(k, _)| *k)
+                    .collect();
                 return Err(FfiError::invalid(format!(
                     "unknown config key `{}`; known keys: {}",
                     key.escape_debug(),
@@ -260,6 +270,32 @@ impl Settings {
         Ok(b)
     }
 
+    /// A push consumer builder with every key that was set (the listener is the caller's).
+    pub fn push_consumer(
+        &self,
+        group: String,
+        namesrv: &str,
+    ) -> Result<PushConsumerBuilder, FfiError> {
+        let mut b = PushConsumer::builder()
+            .client_config(self.client_config())
+            .namesrv(namesrv)
+            .group(group);
+        if let Some(from) = self.consume_from_value()? {
+            b = b.consume_from(from);
+        }
+        if let Some(n) = self.pull_batch_size {
+            b = b.pull_batch_size(n);
+        }
+        let ms = Duration::from_millis;
+        if let Some(v) = self.long_poll_ms {
+            b = b.long_poll(ms(v));
+        }
+        if let Some(v) = self.pull_error_backoff_ms {
+            b = b.pull_error_backoff(ms(v));
+        }
+        Ok(self.push.apply(b))
+    }
+
     fn consume_from_value(&self) -> Result<Option<ConsumeFrom>, FfiError> {
         Ok(match self.consume_from {
             None => None,
@@ -281,63 +317,6 @@ impl Settings {
 fn set_ms(field: &mut Duration, ms: Option<u64>) {
     if let Some(ms) = ms {
         *field = Duration::from_millis(ms);
-    }
-}
-
-/// A value being parsed for a key, for errors that name both.
-struct Value<'a> {
-    key: &'a str,
-    value: &'a str,
-}
-
-impl Value<'_> {
-    fn bad(&self, expected: &str) -> FfiError {
-        FfiError::invalid(format!(
-            "config key `{}`: `{}` is not {expected}",
-            self.key,
-            self.value.escape_debug()
-        ))
-    }
-
-    fn text(&self) -> Result<String, FfiError> {
-        let v = self.value.trim();
-        if v.is_empty() {
-            return Err(self.bad("a non-empty value"));
-        }
-        Ok(v.to_owned())
-    }
-
-    fn number<N: std::str::FromStr>(&self) -> Result<N, FfiError> {
-        self.value
-            .trim()
-            .parse()
-            .map_err(|_| self.bad("a whole number in range"))
-    }
-
-    fn threads(&self) -> Result<usize, FfiError> {
-        match self.number::<usize>()? {
-            n @ 1..=FERROCKET_CLIENT_THREADS_MAX => Ok(n),
-            _ => Err(self.bad("1..=64")),
-        }
-    }
-
-    fn boolean(&self) -> Result<bool, FfiError> {
-        match self.value.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
-            _ => Err(self.bad("true or false")),
-        }
-    }
-
-    /// `last_offset`, `first_offset`, `timestamp`, or RocketMQ's `CONSUME_FROM_…` spellings.
-    fn consume_from(&self) -> Result<ConsumeFromSetting, FfiError> {
-        let v = self.value.trim().to_ascii_lowercase();
-        match v.strip_prefix("consume_from_").unwrap_or(&v) {
-            "last_offset" => Ok(ConsumeFromSetting::LastOffset),
-            "first_offset" => Ok(ConsumeFromSetting::FirstOffset),
-            "timestamp" => Ok(ConsumeFromSetting::Timestamp),
-            _ => Err(self.bad("last_offset, first_offset or timestamp")),
-        }
     }
 }
 
@@ -366,7 +345,16 @@ pub extern "C" fn ferrocket_config_new() -> *mut ferrocket_config_t {
 /// `max_outstanding_async`, `auto_create_queue_count`; pull consumer: `auto_commit`,
 /// `auto_commit_interval_ms`, `consume_from` (`last_offset` | `first_offset` | `timestamp`),
 /// `consume_timestamp_ms`, `pull_batch_size`, `poll_timeout_ms`, `long_poll_ms`,
-/// `pull_error_backoff_ms`. Booleans are `true`/`false`; durations are milliseconds.
+/// `pull_error_backoff_ms`; push consumer: `message_model` (`clustering` | `broadcasting`),
+/// `consume_thread_min`, `consume_thread_max`, `consume_batch_max`, `max_reconsume_times`,
+/// `suspend_current_queue_time_ms`, `pull_threshold_for_queue`,
+/// `pull_threshold_size_for_queue`, `consume_concurrently_max_span`, `consume_timeout_ms`,
+/// `rebalance_interval_ms`, `persist_offset_interval_ms`, `lock_renew_interval_ms`,
+/// `lock_max_live_ms`, `send_back_retry_delay_ms`, `await_termination_ms`,
+/// `broadcast_offset_dir`, `allocate_strategy` (`averagely` | `averagely_by_circle` |
+/// `consistent_hash`), and `consume_from`, `consume_timestamp_ms`, `pull_batch_size`,
+/// `long_poll_ms`, `pull_error_backoff_ms` as for the pull consumer. Booleans are
+/// `true`/`false`; durations are milliseconds.
 ///
 /// Returns `FERROCKET_ERR_INVALID_ARGUMENT` for a NULL argument, an unknown key or a value
 /// that does not parse; the last error names the key and the value.

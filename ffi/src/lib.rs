@@ -16,6 +16,9 @@
 //! - [`message_ext`]: `ferrocket_message_ext_t`, a received message, and record decoding.
 //! - [`producer`] and [`send_result`]: the producer and what a send returns.
 //! - [`pull_consumer`] and [`queue`]: the pull consumer and queue references.
+//! - [`push_consumer`]: the push consumer and its concurrent or orderly C listener.
+//! - [`transaction_producer`]: transactional sends with execute and check callbacks.
+//! - [`gate`]: how `_shutdown` waits for running C callbacks.
 //! - [`log`]: routing the client's log events to a C callback.
 
 #![allow(unsafe_code)]
@@ -24,14 +27,17 @@
 pub mod args;
 pub mod config;
 pub mod error;
+pub mod gate;
 pub mod log;
 pub mod message;
 pub mod message_ext;
 pub mod producer;
 pub mod pull_consumer;
+pub mod push_consumer;
 pub mod queue;
 pub mod runtime;
 pub mod send_result;
+pub mod transaction_producer;
 
 use std::ffi::c_char;
 

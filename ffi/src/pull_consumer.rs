@@ -7,7 +7,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use ferrocket::PullConsumer;
+use ferrocket::{PullConsumer, Selector};
 
 use crate::args::{from_raw, into_raw, opt_str_arg, out_arg, ref_arg, str_arg, write_out};
 use crate::config::ferrocket_config_t;
@@ -103,6 +103,36 @@ pub unsafe extern "C" fn ferrocket_pull_consumer_subscribe(
             )
         };
         Ok(h.run(|c| async move { c.subscribe(&topic, &expr).await })?)
+    })
+}
+
+/// Subscribes to `topic` with a SQL92 condition over the message's properties and `TAGS`
+/// (for example `"a > 5 AND region IN ('eu','us')"`): only matching messages are returned. The
+/// topic's brokers check the condition at once and evaluate it on every message; one they
+/// cannot parse is refused (`FERROCKET_ERR_BROKER`, the last error naming the position) and
+/// not kept. Cannot be mixed with `_assign` on one consumer.
+///
+/// Threads: any. Blocks: for the topic's route and the brokers' check (network round trips,
+/// each up to `request_timeout_ms`).
+///
+/// # Safety
+/// `consumer` is NULL or live; `topic` and `sql` are NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrocket_pull_consumer_subscribe_sql(
+    consumer: *mut ferrocket_pull_consumer_t,
+    topic: *const c_char,
+    sql: *const c_char,
+) -> ferrocket_status_t {
+    guard("ferrocket_pull_consumer_subscribe_sql", || {
+        // SAFETY: the header contract: NULL or a live consumer and NUL-terminated strings.
+        let (h, topic, sql) = unsafe {
+            (
+                handle(consumer)?,
+                str_arg(topic, "topic")?.to_owned(),
+                Selector::Sql(str_arg(sql, "sql")?.to_owned()),
+            )
+        };
+        Ok(h.run(|c| async move { c.subscribe(&topic, sql).await })?)
     })
 }
 

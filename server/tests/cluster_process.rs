@@ -4,6 +4,8 @@
 //! fails after retries, sends go to the other group, every acknowledged message of the dead
 //! master is read from its slave, and the name servers drop the dead master. A slave frozen
 //! with SIGSTOP makes its master answer FLUSH_SLAVE_TIMEOUT, and SEND_OK again once it runs.
+//! Group administration (`admin group create|list|reset-offset`) reaches both masters, and the
+//! slaves copy the groups.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -239,7 +241,7 @@ async fn consume_all(namesrv: &str, group: &str, wanted: &BTreeSet<String>) {
 struct Cluster {
     name_servers: Vec<Node>,
     master_a: Node,
-    _slave_a: Node,
+    slave_a: Node,
     _master_b: Node,
     slave_b: Node,
     list: String,
@@ -272,7 +274,7 @@ impl Cluster {
             .join(";");
         Cluster {
             master_a: broker(&dir, &list, "broker-a", 0),
-            _slave_a: broker(&dir, &list, "broker-a", 1),
+            slave_a: broker(&dir, &list, "broker-a", 1),
             _master_b: broker(&dir, &list, "broker-b", 0),
             slave_b: broker(&dir, &list, "broker-b", 1),
             name_servers,
@@ -285,21 +287,62 @@ impl Cluster {
         self.name_servers.iter().map(|n| n.addr.as_str()).collect()
     }
 
-    /// Creates the topic on both masters and waits until both name servers route it.
     /// Runs `ferrocket admin -n <name servers> args…` and returns its stdout.
     fn admin(&self, args: &[&str]) -> String {
+        match self.try_admin(args) {
+            Ok(stdout) => stdout,
+            Err(e) => panic!("admin {args:?} failed: {e}"),
+        }
+    }
+
+    /// Runs `ferrocket admin -n <name servers> args…`: its stdout, or its output as the error
+    /// when it fails.
+    fn try_admin(&self, args: &[&str]) -> Result<String, String> {
         let out = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
             .args(["admin", "-n", &self.list])
             .args(args)
             .output()
             .expect("run ferrocket admin");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            Ok(stdout)
+        } else {
+            Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    /// `admin group create` and `reset-offset` reach both masters through the name servers,
+    /// and both slaves copy the group.
+    async fn create_group(&self, group: &str) {
+        let created = self.admin(&["group", "create", group, "--max-retries", "5"]);
+        assert_eq!(created.matches("created group").count(), 2, "{created}");
+        let listed = self.admin(&["group", "list"]);
+        let rows = listed.lines().filter(|l| l.starts_with(group)).count();
+        assert_eq!(rows, 2, "{listed}");
+        for slave in [&self.slave_a, &self.slave_b] {
+            wait_until("a slave copied the group", WAIT, || {
+                let copied = self
+                    .try_admin(&["-b", &slave.addr, "group", "list"])
+                    .is_ok_and(|out| out.lines().any(|l| l.starts_with(group)));
+                async move { copied }
+            })
+            .await;
+        }
+        let reset = self.admin(&[
+            "group",
+            "reset-offset",
+            group,
+            "-t",
+            TOPIC,
+            "--to-time",
+            "0",
+        ]);
         assert!(
-            out.status.success(),
-            "admin {args:?} failed: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+            reset.contains("reset 8 queue(s)")
+                && reset.contains("broker-a")
+                && reset.contains("broker-b"),
+            "{reset}"
         );
-        stdout
     }
 
     /// Creates the topic on both masters with `ferrocket admin topic create --cluster`, waits
@@ -372,12 +415,14 @@ async fn kill_master_under_load(
     (acked, failed, killed_at)
 }
 
-/// Two name servers and two SYNC_MASTER/slave groups as processes; SIGKILL of a master under
-/// load loses nothing and stops nothing; SIGSTOP of a slave gives FLUSH_SLAVE_TIMEOUT.
+/// Two name servers and two SYNC_MASTER/slave groups as processes; group admin reaches both
+/// masters; SIGKILL of a master under load loses nothing and stops nothing; SIGSTOP of a slave
+/// gives FLUSH_SLAVE_TIMEOUT.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn process_cluster_survives_a_master_kill() {
     let mut cluster = Cluster::start();
     cluster.create_topic().await;
+    cluster.create_group("proc-cg").await;
     let producer = Arc::new(
         Producer::builder()
             .group("proc-pg")

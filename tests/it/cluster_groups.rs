@@ -1,14 +1,20 @@
 //! Consumer groups, retries, timers and transactions in a cluster: push consumers read a dead
 //! master's queues from its slave and go back to the master when it returns; a group's retry
 //! topic is routed by the name servers, so redeliveries reach push consumers; only masters
-//! deliver timers and run transaction check-backs, and slaves get the results by replication.
+//! deliver timers and run transaction check-backs, and slaves get the results by replication;
+//! slaves copy their master's subscription groups and create none, and the groups' read
+//! brokers drive `slave_read_enable`'s suggestions.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
-use ferrocket::protocol::{EndTransactionRequest, Status, TransactionResolution};
+use ferrocket::protocol::{
+    ConsumerData, EndTransactionRequest, ExpressionType, GroupWriteMode, HeartbeatRequest,
+    MessageModel, PullRequest, PullResponse, ResetOffsetRequest, Status, Subscription,
+    SubscriptionGroupConfig, TransactionResolution, UpdateSubscriptionGroupRequest,
+};
 use ferrocket::{ConsumeFrom, Message, MessageExt, PushConsumer};
 use ferrocket_server::broker::BrokerState;
 use ferrocket_tests::RawConn;
@@ -236,5 +242,114 @@ async fn slaves_deliver_no_timers_and_take_no_decisions() {
         "nothing else appended"
     );
     producer.shutdown().await;
+    cluster.shutdown().await;
+}
+
+async fn pull_suggestion(conn: &mut RawConn, group: &str) -> u64 {
+    let answer: PullResponse = conn
+        .call_ok(&PullRequest {
+            consumer_group: group.into(),
+            topic: "Suggest".into(),
+            queue_id: 0,
+            queue_offset: 0,
+            max_messages: 1,
+            max_bytes: 1 << 20,
+            suspend_timeout_ms: 0,
+            commit_offset: None,
+            expression_type: ExpressionType::Tag,
+            expression: "*".into(),
+        })
+        .await;
+    answer.suggest_broker_id
+}
+
+fn heartbeat(group: &str) -> HeartbeatRequest {
+    HeartbeatRequest {
+        client_id: "127.0.0.1@1#slave-test".into(),
+        producer_groups: Vec::new(),
+        consumer_groups: vec![ConsumerData {
+            group: group.into(),
+            consume_type: ferrocket::protocol::ConsumeType::Push,
+            message_model: MessageModel::Clustering,
+            consume_from: ferrocket::protocol::ConsumeFrom::FirstOffset,
+            consume_timestamp_ms: 0,
+            subscriptions: vec![Subscription {
+                topic: "Suggest".into(),
+                expression_type: ExpressionType::Tag,
+                expression: "*".into(),
+            }],
+        }],
+    }
+}
+
+/// A group created on the master reaches its slave; a heartbeat to the slave creates neither a
+/// group nor a retry topic there; with `slave_read_enable`, a pull that keeps up is sent to
+/// the group's `broker_id` (1 for the copied group, 0 by default) by master and slave alike;
+/// the slave refuses group changes and offset resets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slaves_copy_subscription_groups_and_follow_their_read_brokers() {
+    let options = ClusterOptions {
+        tweak: Box::new(|c| c.slave_read_enable = true),
+        ..one_group()
+    };
+    let cluster = TestCluster::start(options).await;
+    cluster.create_topic("Suggest", 1).await;
+    send_n(&cluster, "Suggest", 0, 1).await;
+    cluster.wait_replicated(0).await;
+    let config = SubscriptionGroupConfig {
+        broker_id: 1,
+        retry_max_times: 3,
+        ..SubscriptionGroupConfig::new("sg-slave-read")
+    };
+    let mut master = RawConn::connect(cluster.groups[0].master.addr()).await;
+    master
+        .call_ok(&UpdateSubscriptionGroupRequest {
+            mode: GroupWriteMode::Create,
+            config: config.clone(),
+        })
+        .await;
+    let slave = cluster.groups[0].slave().handle().state().clone();
+    wait_until("the slave copied the group", WAIT, || {
+        let copied = slave.subscription_groups.get("sg-slave-read") == Some(config.clone());
+        async move { copied }
+    })
+    .await;
+    // The member's connection may get the broker's membership notices; pulls use another.
+    let mut member = RawConn::connect(cluster.groups[0].slave().addr()).await;
+    member.call_ok(&heartbeat("sg-slave-new")).await;
+    assert_eq!(slave.subscription_groups.get("sg-slave-new"), None);
+    assert!(slave.topics.get("%RETRY%sg-slave-new").is_none());
+    let mut raw_slave = RawConn::connect(cluster.groups[0].slave().addr()).await;
+    assert_eq!(pull_suggestion(&mut master, "sg-slave-read").await, 1);
+    assert_eq!(pull_suggestion(&mut raw_slave, "sg-slave-read").await, 1);
+    assert_eq!(pull_suggestion(&mut master, "sg-default").await, 0);
+    let (head, _) = raw_slave
+        .call(&UpdateSubscriptionGroupRequest {
+            mode: GroupWriteMode::Upsert,
+            config: SubscriptionGroupConfig::new("sg-on-slave"),
+        })
+        .await;
+    assert_eq!(
+        head.status,
+        Status::ServiceNotAvailable,
+        "{}",
+        head.error_message
+    );
+    let (head, _) = raw_slave
+        .call(&ResetOffsetRequest {
+            consumer_group: "sg-slave-read".into(),
+            topic: "Suggest".into(),
+            timestamp_ms: 0,
+            broker_name: String::new(),
+            offsets: Vec::new(),
+        })
+        .await;
+    assert_eq!(
+        head.status,
+        Status::ServiceNotAvailable,
+        "{}",
+        head.error_message
+    );
+    assert_eq!(slave.subscription_groups.get("sg-on-slave"), None);
     cluster.shutdown().await;
 }

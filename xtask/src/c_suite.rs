@@ -99,6 +99,10 @@ fn suite(layout: &Layout, tally: &mut Tally) -> Result<(), String> {
             "FERROCKET_VECTORS_DIR".to_owned(),
             layout.root.join("spec/vectors").display().to_string(),
         ),
+        (
+            "FERROCKET_DELAY_LEVEL_1_MS".to_owned(),
+            broker::DELAY_LEVEL_1_MS.to_string(),
+        ),
     ];
     step(&format!("run the C tests against {}", broker.addr));
     for program in &tests {

@@ -6,6 +6,7 @@
 
 mod cluster;
 mod groups;
+mod subscription;
 
 use std::sync::Arc;
 

@@ -12,7 +12,9 @@ pub mod api_versions;
 pub mod check_transaction_state;
 pub mod consumer_send_back;
 pub mod create_topic;
+pub mod delete_subscription_group;
 pub mod delete_topic;
+pub mod describe_groups;
 pub mod describe_topic;
 pub mod end_transaction;
 pub mod error;
@@ -35,6 +37,7 @@ pub mod query_route;
 pub mod record;
 pub mod register_broker;
 pub mod replica_fetch;
+pub mod reset_offset;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
@@ -45,6 +48,7 @@ pub mod unlock_batch;
 pub mod unregister_broker;
 pub mod unregister_client;
 pub mod update_consumer_offset;
+pub mod update_subscription_group;
 pub mod update_topic;
 pub mod wire;
 
@@ -58,7 +62,12 @@ pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use check_transaction_state::CheckTransactionStateRequest;
 pub use consumer_send_back::ConsumerSendBackRequest;
 pub use create_topic::CreateTopicRequest;
+pub use delete_subscription_group::DeleteSubscriptionGroupRequest;
 pub use delete_topic::DeleteTopicRequest;
+pub use describe_groups::{
+    DESCRIBE_MEMBERS, DESCRIBE_PROGRESS, DescribeGroupsRequest, DescribeGroupsResponse,
+    GroupDescription, GroupMember, NO_CONSUMER_OFFSET, QueueProgress,
+};
 pub use describe_topic::{DescribeTopicRequest, DescribeTopicResponse, QueueStatus};
 pub use end_transaction::{EndTransactionRequest, TransactionResolution};
 pub use error::{DecodeError, EncodeError};
@@ -84,6 +93,7 @@ pub use query_message::{QueryBy, QueryMessageRequest, QueryMessageResponse};
 pub use query_route::{BrokerData, QueryRouteRequest, QueueData, TopicRoute};
 pub use register_broker::{BrokerRole, RegisterBrokerRequest, RegisterBrokerResponse};
 pub use replica_fetch::{ReplicaFetchRequest, ReplicaFetchResponse};
+pub use reset_offset::{QueueOffset, ResetOffsetRequest, ResetOffsetResponse};
 pub use search_offset::SearchOffsetRequest;
 pub use send_batch::SendBatchRequest;
 pub use send_message::{SendMessageRequest, SendResponse};
@@ -97,6 +107,9 @@ pub use unlock_batch::UnlockBatchRequest;
 pub use unregister_broker::UnregisterBrokerRequest;
 pub use unregister_client::UnregisterClientRequest;
 pub use update_consumer_offset::UpdateConsumerOffsetRequest;
+pub use update_subscription_group::{
+    GroupWriteMode, SubscriptionGroupConfig, UpdateSubscriptionGroupRequest,
+};
 pub use update_topic::UpdateTopicRequest;
 
 macro_rules! any_request {
@@ -163,6 +176,10 @@ any_request! {
     UnlockBatch(UnlockBatchRequest),
     ConsumerSendBack(ConsumerSendBackRequest),
     UnregisterClient(UnregisterClientRequest),
+    UpdateSubscriptionGroup(UpdateSubscriptionGroupRequest),
+    DeleteSubscriptionGroup(DeleteSubscriptionGroupRequest),
+    DescribeGroups(DescribeGroupsRequest),
+    ResetOffset(ResetOffsetRequest),
     QueryMessage(QueryMessageRequest),
     TrackMessage(TrackMessageRequest),
     EndTransaction(EndTransactionRequest),

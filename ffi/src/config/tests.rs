@@ -68,3 +68,68 @@ fn builders_get_the_settings() {
         .unwrap_err();
     assert!(e.to_string().contains("send timeout"), "{e}");
 }
+
+/// Every push consumer key is accepted with a sensible value; bad choices name the choices;
+/// unknown-key errors list the push keys too.
+#[test]
+fn push_keys_are_accepted_and_checked() {
+    let mut s = Settings::default();
+    for (key, _) in PUSH_CONFIG_KEYS {
+        let value = match *key {
+            "message_model" => "BROADCASTING",
+            "broadcast_offset_dir" => "/tmp/offsets",
+            "allocate_strategy" => "avg_by_circle",
+            _ => "3",
+        };
+        s.set(key, value).unwrap_or_else(|e| panic!("{key}: {e}"));
+    }
+    let e = s.set("message_model", "cluster").unwrap_err();
+    assert!(
+        e.message.contains("clustering or broadcasting"),
+        "{}",
+        e.message
+    );
+    let e = s.set("allocate_strategy", "random").unwrap_err();
+    assert!(e.message.contains("consistent_hash"), "{}", e.message);
+    let e = s.set("consume_thread", "4").unwrap_err();
+    assert!(e.message.contains("consume_thread_min"), "{}", e.message);
+    s.push_consumer("g".into(), "127.0.0.1:9876")
+        .expect("builder")
+        .listener(noop_listener())
+        .build()
+        .expect("every push key in range builds");
+}
+
+/// Push consumer range rules are the builder's, reported when the consumer is built.
+#[test]
+fn push_builder_gets_the_settings() {
+    let mut s = Settings::default();
+    s.set("consume_thread_min", "0").unwrap();
+    let e = s
+        .push_consumer("g".into(), "127.0.0.1:9876")
+        .expect("builder")
+        .listener(noop_listener())
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("consume threads"), "{e}");
+    let mut s = Settings::default();
+    s.set("consume_batch_max", "5000").unwrap();
+    let e = s
+        .push_consumer("g".into(), "127.0.0.1:9876")
+        .expect("builder")
+        .listener(noop_listener())
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("consume batch max"), "{e}");
+}
+
+fn noop_listener() -> ferrocket::client::push_consumer::MessageListener {
+    use ferrocket::client::push_consumer::{
+        ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, MessageListener,
+    };
+    MessageListener::concurrently(
+        |_: &[ferrocket::MessageExt], _: &mut ConsumeConcurrentlyContext| {
+            ConsumeConcurrentlyStatus::ConsumeSuccess
+        },
+    )
+}

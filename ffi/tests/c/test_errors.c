@@ -2,7 +2,8 @@
  * test_errors.c — the error scenarios of spec/scenarios.md through the C API:
  * error_unreachable_namesrv (a clear status and message within the send timeout) and
  * error_invalid_arguments (NULL pointers, unknown config keys and bad values, bad names,
- * out-of-range integers where C passes enumerations, calls in the wrong state).
+ * out-of-range integers where C passes enumerations, calls in the wrong state, for every
+ * client: producer, pull and push consumers, transaction producer).
  */
 #include "harness.h"
 
@@ -218,11 +219,153 @@ static int bad_calls(void) {
     return 0;
 }
 
+/* NULL arguments and bad settings of the push consumer and the transaction producer. */
+static int32_t never_called(const ferrocket_message_ext_t *const *msgs, size_t count,
+                            ferrocket_consume_concurrently_context_t *ctx, void *user_data) {
+    (void)msgs, (void)count, (void)ctx, (void)user_data;
+    return FERROCKET_CONSUME_SUCCESS;
+}
+
+static int32_t tx_execute(const ferrocket_message_t *msg, void *arg, void *user_data) {
+    (void)msg, (void)arg, (void)user_data;
+    return FERROCKET_TRANSACTION_COMMIT;
+}
+
+static int32_t tx_check(const ferrocket_message_ext_t *msg, void *user_data) {
+    (void)msg, (void)user_data;
+    return FERROCKET_TRANSACTION_COMMIT;
+}
+
+static int push_and_transaction_arguments(void) {
+    ferrocket_push_consumer_t *c = NULL;
+    CHECK_STATUS(ferrocket_push_consumer_new(NULL, "g", "a:1", NULL),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ferrocket_push_consumer_new(&c, "bad group!", "a:1", NULL),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(c == NULL, "no consumer on failure");
+    CHECK_STATUS(ferrocket_push_consumer_subscribe(NULL, "t", "*"), FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ferrocket_push_consumer_start(NULL), FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ferrocket_push_consumer_shutdown(NULL), FERROCKET_ERR_INVALID_ARGUMENT);
+    ferrocket_config_t *conf = ferrocket_config_new();
+    CHECK_STATUS(ferrocket_config_set(conf, "message_model", "sideways"),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(contains(ferrocket_last_error(), "broadcasting"), "names the choices");
+    CHECK_OK(ferrocket_config_set(conf, "consume_thread_min", "0"));
+    CHECK_STATUS(ferrocket_push_consumer_new(&c, "g", "127.0.0.1:9876", conf),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(contains(ferrocket_last_error(), "consume threads"), "the builder names the setting");
+    ferrocket_config_destroy(conf);
+
+    CHECK_OK(ferrocket_push_consumer_new(&c, "g", "127.0.0.1:9876", NULL));
+    CHECK_STATUS(ferrocket_push_consumer_subscribe(c, "bad topic!", "*"),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(contains(ferrocket_last_error(), "bad topic!"), "names the topic");
+    CHECK_STATUS(ferrocket_push_consumer_subscribe(c, "t", "||"), FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ferrocket_push_consumer_subscribe(c, "t", NULL), FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ferrocket_push_consumer_set_listener_orderly(c, NULL, NULL),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ferrocket_push_consumer_start(c), FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(contains(ferrocket_last_error(), "set_listener"), "says to set a listener");
+    CHECK_OK(ferrocket_push_consumer_shutdown(c));
+    CHECK_STATUS(ferrocket_push_consumer_set_listener_concurrently(c, never_called, NULL),
+                 FERROCKET_ERR_SHUT_DOWN);
+    CHECK_STATUS(ferrocket_push_consumer_start(c), FERROCKET_ERR_SHUT_DOWN);
+    ferrocket_push_consumer_destroy(c);
+    ferrocket_push_consumer_destroy(NULL);
+
+    ferrocket_transaction_producer_t *t = NULL;
+    CHECK_STATUS(ferrocket_transaction_producer_new(&t, "g", "a:1", NULL, NULL, tx_check, NULL),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(contains(ferrocket_last_error(), "execute"), "names the callback");
+    CHECK_STATUS(ferrocket_transaction_producer_new(&t, "g", "a:1", NULL, tx_execute, NULL, NULL),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(t == NULL, "no producer on failure");
+    CHECK_STATUS(ferrocket_transaction_producer_start(NULL), FERROCKET_ERR_INVALID_ARGUMENT);
+    ferrocket_transaction_send_result_t r;
+    CHECK_STATUS(ferrocket_transaction_producer_send_in_transaction(NULL, NULL, NULL, &r),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    ferrocket_transaction_producer_destroy(NULL);
+    CHECK_STATUS(ferrocket_pull_consumer_subscribe_sql(NULL, "t", "a > 1"),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    return 0;
+}
+
+/* A listener that tries to shut its own consumer down: refused, it would wait for itself. */
+typedef struct reentry_t {
+    ferrocket_push_consumer_t *consumer;
+    atomic_int status; /* -1 until the listener ran */
+} reentry_t;
+
+static int32_t shut_down_self(const ferrocket_message_ext_t *const *msgs, size_t count,
+                              ferrocket_consume_concurrently_context_t *ctx, void *user_data) {
+    (void)msgs, (void)count, (void)ctx;
+    reentry_t *r = user_data;
+    atomic_store(&r->status, (int)ferrocket_push_consumer_shutdown(r->consumer));
+    return FERROCKET_CONSUME_SUCCESS;
+}
+
+/* Against the real broker: wrong states of the push consumer and transaction producer. */
+static int push_and_transaction_states(void) {
+    static reentry_t reentry;
+    atomic_store(&reentry.status, -1);
+    const char *topic = "c_invalid_arguments";
+    ferrocket_producer_t *p = NULL;
+    CHECK_OK(ferrocket_producer_new(&p, "c_invalid_arguments", namesrv(), NULL));
+    CHECK_OK(ferrocket_producer_start(p));
+    ferrocket_message_t *msg = ferrocket_message_new(topic, "x", 1);
+    ferrocket_send_result_t sent;
+    CHECK_OK(ferrocket_producer_send(p, msg, &sent)); /* the topic exists from here on */
+
+    ferrocket_config_t *conf = test_config((const char *const[]){ "consume_from", "first_offset",
+                                                                  NULL });
+    ferrocket_status_t s = ferrocket_push_consumer_new(&reentry.consumer, "c_invalid_push",
+                                                       namesrv(), conf);
+    ferrocket_config_destroy(conf);
+    CHECK_OK(s);
+    CHECK_OK(ferrocket_push_consumer_subscribe(reentry.consumer, topic, "*"));
+    CHECK_OK(ferrocket_push_consumer_set_listener_concurrently(reentry.consumer, shut_down_self,
+                                                               &reentry));
+    CHECK_OK(ferrocket_push_consumer_start(reentry.consumer));
+    CHECK_STATUS(ferrocket_push_consumer_start(reentry.consumer), FERROCKET_ERR_ALREADY_STARTED);
+    CHECK_STATUS(ferrocket_push_consumer_set_listener_concurrently(reentry.consumer, never_called,
+                                                                   NULL),
+                 FERROCKET_ERR_ILLEGAL_STATE);
+    uint64_t deadline = deadline_after(20000);
+    while (atomic_load(&reentry.status) == -1) {
+        CHECK(now_ms() < deadline, "the listener did not run");
+        pause_ms(20);
+    }
+    CHECK(atomic_load(&reentry.status) == FERROCKET_ERR_ILLEGAL_STATE,
+          "_shutdown inside the listener returned %s",
+          ferrocket_status_str(atomic_load(&reentry.status)));
+    ferrocket_push_consumer_destroy(reentry.consumer);
+
+    ferrocket_transaction_producer_t *t = NULL;
+    CHECK_OK(ferrocket_transaction_producer_new(&t, "c_invalid_tx", namesrv(), NULL, tx_execute,
+                                                tx_check, NULL));
+    ferrocket_transaction_send_result_t r;
+    CHECK_STATUS(ferrocket_transaction_producer_send_in_transaction(t, msg, NULL, &r),
+                 FERROCKET_ERR_NOT_STARTED);
+    CHECK_OK(ferrocket_transaction_producer_start(t));
+    CHECK_OK(ferrocket_message_set_delay_level(msg, 1));
+    CHECK_STATUS(ferrocket_transaction_producer_send_in_transaction(t, msg, NULL, &r),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    CHECK(contains(ferrocket_last_error(), "delayed"), "says a transaction cannot be delayed");
+    CHECK_STATUS(ferrocket_transaction_producer_send_in_transaction(t, msg, NULL, NULL),
+                 FERROCKET_ERR_INVALID_ARGUMENT);
+    ferrocket_transaction_producer_destroy(t);
+    ferrocket_message_destroy(msg);
+    ferrocket_producer_destroy(p);
+    return 0;
+}
+
 static int scenario_error_invalid_arguments(void) {
     CHECK_PASS(null_pointers());
     CHECK_PASS(bad_config());
     CHECK_PASS(bad_enums());
     CHECK_PASS(bad_calls());
+    CHECK_PASS(push_and_transaction_arguments());
+    CHECK_PASS(push_and_transaction_states());
     return 0;
 }
 

@@ -20,6 +20,7 @@ pub mod offsets;
 pub mod registrar;
 pub mod reply;
 pub mod scheduler;
+pub mod subscription_groups;
 pub mod topics;
 pub mod transaction;
 
@@ -38,6 +39,7 @@ use crate::broker::groups::GroupNotifier;
 use crate::broker::locks::LockManager;
 use crate::broker::offsets::ConsumerOffsets;
 use crate::broker::scheduler::Scheduler;
+use crate::broker::subscription_groups::SubscriptionGroupManager;
 use crate::broker::topics::TopicManager;
 use crate::broker::transaction::TransactionService;
 use crate::config::{BrokerConfig, BrokerRole};
@@ -77,6 +79,8 @@ pub struct BrokerState {
     pub store: Arc<Store>,
     /// Topic configs.
     pub topics: TopicManager,
+    /// Consumer groups' configs.
+    pub subscription_groups: SubscriptionGroupManager,
     /// Committed consumer offsets.
     pub offsets: ConsumerOffsets,
     /// Clients known from heartbeats.
@@ -201,6 +205,9 @@ async fn open_state(
         config.auto_create_queue_count,
     )
     .map_err(BrokerError::Metadata)?;
+    let subscription_groups =
+        SubscriptionGroupManager::load(config_dir.clone(), config.auto_create_subscription_group)
+            .map_err(BrokerError::Metadata)?;
     let transactions =
         TransactionService::open(&config_dir, &config).map_err(BrokerError::Metadata)?;
     let progress = config_dir.join("timer_progress");
@@ -220,6 +227,7 @@ async fn open_state(
         advertised,
         store,
         topics,
+        subscription_groups,
         offsets,
         clients: ClientRegistry::default(),
         transactions,

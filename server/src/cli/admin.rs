@@ -1,19 +1,21 @@
 //! `ferrocket admin`: topic administration (`topic create|update|delete|list|describe`) and
 //! mqadmin's spellings of the same (`updateTopic`, `topicList`, `deleteTopic`) so RocketMQ
-//! users' muscle memory works; messages, groups, and clusters (`cluster list`, `topic route`,
-//! `broker status`, `topic create --cluster`: `cluster_admin`).
+//! users' muscle memory works; consumer groups (`group …`, in `group.rs`), messages
+//! (`message …`, in `message.rs`) and clusters (`cluster list`, `topic route`, `broker
+//! status`, `topic create --cluster`, in `cluster_admin.rs`).
 //!
 //! Every topic call goes to one broker: `-b/--broker`, else the master holding the topic
 //! according to the name servers, else (a topic the name servers do not know, or `list`) the
-//! first name server, which for a standalone server is the broker itself. `topic create
-//! --cluster C` goes to every master of cluster C instead.
+//! first master the name servers list, else the first name server, which for a standalone
+//! server is the broker itself. `topic create --cluster C` goes to every master of cluster C
+//! instead.
 
 use clap::{Args, Subcommand, ValueEnum};
 use ferrocket::limits::{CREATE_QUEUE_COUNT_DEFAULT, QUEUE_COUNT_MAX};
 use ferrocket::protocol::{DescribeTopicResponse, PERM_READ, PERM_WRITE, TopicConfig};
 use ferrocket::{Admin, ClientError};
 
-use crate::cli::client::{ClientArgs, perm_name, probe_route};
+use crate::cli::client::{ClientArgs, default_broker, perm_name, probe_route};
 use crate::cli::cluster_admin::{self, BrokerCommand, ClusterCommand};
 use crate::cli::message;
 use crate::cli::output::{self, JsonObject, Table, json_array};
@@ -53,7 +55,8 @@ pub enum AdminCommand {
         #[arg(short = 't', long)]
         topic: String,
     },
-    /// Consumer groups: `describe G` (members, committed offset and lag per queue).
+    /// Consumer groups: create, update, delete, list, progress (alias describe), connections,
+    /// reset-offset.
     #[command(subcommand)]
     Group(crate::cli::group::GroupCommand),
     /// Clusters: `list` (every broker the name servers know, with role and address).
@@ -256,7 +259,9 @@ async fn dispatch(admin: &Admin, args: &AdminArgs) -> Result<(), String> {
             };
             message::run(admin, target, command).await
         }
-        AdminCommand::Group(command) => crate::cli::group::run(&args.client.namesrv, command).await,
+        AdminCommand::Group(command) => {
+            crate::cli::group::run(admin, &args.client, args.broker.as_deref(), command).await
+        }
     }
 }
 
@@ -275,7 +280,7 @@ async fn broker_for(
             return Ok(addr);
         }
     }
-    Ok(args.client.first_namesrv())
+    Ok(default_broker(admin, &args.client.first_namesrv()).await)
 }
 
 fn broker_error(broker: &str, e: &ClientError) -> String {

@@ -4,7 +4,8 @@
 
 use std::sync::OnceLock;
 
-use ferrocket::protocol::record::{OFF_COMMIT_LOG_OFFSET, read_u64};
+use ferrocket::protocol::SubscriptionGroupConfig;
+use ferrocket::protocol::record::{OFF_COMMIT_LOG_OFFSET, RECORD_FIXED_LEN, read_u64};
 
 use crate::broker::BrokerState;
 use crate::broker::names;
@@ -14,25 +15,33 @@ use crate::store::{ReadResult, ReadStatus};
 /// Memory assumed when `/proc/meminfo` cannot be read.
 const MEMORY_FALLBACK_BYTES: u64 = 8 << 30;
 
-/// The broker id the consumer should pull this queue from next: with `slave_read_enable`, a
-/// master sends a consumer whose read ended more than the in-memory threshold behind the
-/// commit-log head to slave 1, and a slave keeps it until it has caught up; otherwise the
-/// master (0).
-pub fn suggest_broker_id(state: &BrokerState, result: &ReadResult) -> u64 {
-    if !state.config.slave_read_enable || result.status != ReadStatus::Found {
+/// The broker id the consumer should pull this queue from next (RocketMQ's
+/// `suggestWhichBrokerId`): without `slave_read_enable` the master (0); with it, the group's
+/// `which_broker_when_consume_slowly` (default 1, the first slave) when the read ended more
+/// than the in-memory threshold behind the commit-log head, else the group's `broker_id`
+/// (default 0, the master). Masters and slaves answer alike, so a slave keeps a slow consumer
+/// until it caught up and then sends it back.
+pub fn suggest_broker_id(
+    state: &BrokerState,
+    group: &SubscriptionGroupConfig,
+    result: &ReadResult,
+) -> u64 {
+    if !state.config.slave_read_enable {
         return 0;
     }
-    let Some(last) = result.records.last() else {
-        return 0;
-    };
-    let read_end = read_u64(last, OFF_COMMIT_LOG_OFFSET) + last.len() as u64;
-    let behind = state.store.commit_log_max_offset().saturating_sub(read_end);
-    let far_behind = behind > in_memory_max_bytes(state);
-    match (state.config.role, far_behind) {
-        (BrokerRole::Slave, true) => state.config.broker_id,
-        (BrokerRole::Slave, false) => 0,
-        (_, true) => 1,
-        (_, false) => 0,
+    let read_end = result
+        .records
+        .last()
+        .filter(|_| result.status == ReadStatus::Found)
+        .filter(|r| r.len() >= RECORD_FIXED_LEN)
+        .map(|r| read_u64(r, OFF_COMMIT_LOG_OFFSET) + r.len() as u64);
+    let far_behind = read_end.is_some_and(|end| {
+        state.store.commit_log_max_offset().saturating_sub(end) > in_memory_max_bytes(state)
+    });
+    if far_behind {
+        group.which_broker_when_consume_slowly
+    } else {
+        group.broker_id
     }
 }
 

@@ -1,20 +1,21 @@
 //! The slave's metadata copy (RocketMQ's `SlaveSynchronize`): every `slave_sync_interval_ms`
-//! the slave reads its master's topic configs (`ListTopics`, system topics included) and
-//! committed consumer offsets (`GetConsumerOffsets`, page by page) and replaces its own with
-//! them, so a consumer reading from the slave while the master is down starts where the group
-//! was.
+//! the slave reads its master's topic configs (`ListTopics`, system topics included),
+//! subscription groups (`DescribeGroups` of every stored group) and committed consumer offsets
+//! (`GetConsumerOffsets`, page by page) and replaces its own with them, so a consumer reading
+//! from the slave while the master is down starts where the group was, under the group's
+//! config.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrocket::client::{ConnectOptions, ConnectionPool};
+use ferrocket::client::{ConnectOptions, Connection, ConnectionPool};
 use ferrocket::limits::{CONNECT_TIMEOUT_MS_DEFAULT, REQUEST_TIMEOUT_MS_DEFAULT};
-use ferrocket::protocol::{GetConsumerOffsetsRequest, ListTopicsRequest};
+use ferrocket::protocol::{DescribeGroupsRequest, GetConsumerOffsetsRequest, ListTopicsRequest};
 use tokio::sync::watch;
 
 use crate::broker::BrokerState;
 
-/// Copies topics and offsets from the master every `slave_sync_interval_ms` until shutdown.
+/// Copies topics, groups and offsets from the master every `slave_sync_interval_ms` until shutdown.
 pub async fn run(state: Arc<BrokerState>, mut shutdown: watch::Receiver<bool>) {
     let pool = ConnectionPool::new(ConnectOptions {
         connect_timeout: Duration::from_millis(CONNECT_TIMEOUT_MS_DEFAULT),
@@ -29,7 +30,7 @@ pub async fn run(state: Arc<BrokerState>, mut shutdown: watch::Receiver<bool>) {
             match sync_once(&state, &pool, &addr).await {
                 Ok(()) => failing = false,
                 Err(e) if !failing => {
-                    tracing::warn!(master = %addr, error = %e, "cannot copy topics and offsets");
+                    tracing::warn!(master = %addr, error = %e, "cannot copy topics, groups and offsets");
                     failing = true;
                 }
                 Err(e) => tracing::debug!(master = %addr, error = %e, "metadata copy failing"),
@@ -43,7 +44,7 @@ pub async fn run(state: Arc<BrokerState>, mut shutdown: watch::Receiver<bool>) {
     pool.close_all().await;
 }
 
-/// One copy of the master's topics and offsets.
+/// One copy of the master's topics, subscription groups and offsets.
 pub async fn sync_once(
     state: &BrokerState,
     pool: &ConnectionPool,
@@ -68,6 +69,49 @@ pub async fn sync_once(
     {
         tracing::debug!(master = %addr, "topic configs copied from the master");
     }
+    copy_groups(state, &conn, timeout).await?;
+    copy_offsets(state, &conn, timeout).await
+}
+
+/// Replaces the slave's subscription groups with the configs its master stores.
+async fn copy_groups(
+    state: &BrokerState,
+    conn: &Connection,
+    timeout: Duration,
+) -> Result<(), String> {
+    let request = DescribeGroupsRequest {
+        consumer_group: String::new(),
+        include: 0,
+    };
+    let answer = conn
+        .call(&request, timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    if answer.truncated {
+        return Err("the master's subscription groups do not fit one answer".into());
+    }
+    let configs = answer
+        .groups
+        .into_iter()
+        .filter(|g| g.stored)
+        .map(|g| g.config)
+        .collect();
+    if state
+        .subscription_groups
+        .replace_all(configs)
+        .map_err(|e| e.to_string())?
+    {
+        tracing::debug!("subscription groups copied from the master");
+    }
+    Ok(())
+}
+
+/// Replaces the slave's committed offsets with its master's, read page by page.
+async fn copy_offsets(
+    state: &BrokerState,
+    conn: &Connection,
+    timeout: Duration,
+) -> Result<(), String> {
     let mut entries = Vec::new();
     loop {
         let start_index = u32::try_from(entries.len()).unwrap_or(u32::MAX);

@@ -1,6 +1,8 @@
 //! The `ferrocket standalone` process the C suite runs against: started on `127.0.0.1:0` with
 //! a temporary data folder, its address read from its "ferrocket listening on ADDR" line,
 //! killed and cleaned up when the suite ends (also on an early return, through `Drop`).
+//! Its delay levels and transaction check-back times are short (`SETTINGS`), so the
+//! `delay_level`, `reconsume_later` and `transaction_check_back` scenarios take seconds.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -14,6 +16,18 @@ use super::Layout;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The line the server prints once it listens.
 const LISTENING: &str = "ferrocket listening on ";
+/// Delay of level 1 of the suite's broker, in ms; the C harness reads it from
+/// `FERROCKET_DELAY_LEVEL_1_MS` (the `delay_level` scenario checks nothing arrives earlier).
+pub const DELAY_LEVEL_1_MS: u64 = 1000;
+/// `--set` flags of the suite's broker: 18 delay levels, the first two long enough to see a
+/// message held back, the ones retries use (3 + reconsume times) short, so redeliveries come
+/// quickly; undecided transactions checked back after 500 ms, then every 500 ms.
+const SETTINGS: &[&str] = &[
+    "message_delay_level=1s 2s 100ms 100ms 100ms 100ms 100ms 100ms 100ms 100ms 100ms 100ms \
+     100ms 100ms 100ms 100ms 100ms 100ms",
+    "transaction_timeout_ms=500",
+    "transaction_check_interval_ms=500",
+];
 
 /// A running standalone broker.
 pub struct Broker {
@@ -24,7 +38,7 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// Starts the broker and waits for its address.
+    /// Starts the broker (with `SETTINGS`) and waits for its address.
     pub fn start(layout: &Layout) -> Result<Broker, String> {
         let data_dir =
             std::env::temp_dir().join(format!("ferrocket-c-suite-{}", std::process::id()));
@@ -36,6 +50,7 @@ impl Broker {
         let mut child = Command::new(layout.profile_dir.join("ferrocket"))
             .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.join("data"))
+            .args(SETTINGS.iter().flat_map(|s| ["--set", s]))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

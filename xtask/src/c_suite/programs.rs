@@ -170,23 +170,32 @@ pub fn compile_tests(layout: &Layout, pc_dir: &Path) -> Result<Vec<PathBuf>, Str
     Ok(programs)
 }
 
-/// The example programs, compiled: the producer (dynamic), the consumer (dynamic) and the
-/// producer linked against `libferrocket.a`.
+/// The example programs, compiled: the producer (dynamic), the push and pull consumers
+/// (dynamic) and the producer linked against `libferrocket.a`.
 pub struct Examples {
     producer: PathBuf,
     consumer: PathBuf,
+    pull_consumer: PathBuf,
     producer_static: PathBuf,
 }
 
-/// Compiles `examples/c/producer.c` and `consumer.c`, and the producer once more statically.
+/// Compiles `examples/c/producer.c`, `consumer.c` (push) and `pull_consumer.c`, and the
+/// producer once more statically.
 pub fn compile_examples(layout: &Layout, pc_dir: &Path) -> Result<Examples, String> {
     let link = dynamic_link(layout, pc_dir)?;
     let examples = layout.root.join("examples/c");
     let producer = layout.out_dir.join("example_producer");
     let consumer = layout.out_dir.join("example_consumer");
+    let pull_consumer = layout.out_dir.join("example_pull_consumer");
     let producer_static = layout.out_dir.join("example_producer_static");
     compile(layout, &examples.join("producer.c"), &producer, &link)?;
     compile(layout, &examples.join("consumer.c"), &consumer, &link)?;
+    compile(
+        layout,
+        &examples.join("pull_consumer.c"),
+        &pull_consumer,
+        &link,
+    )?;
     let static_link: Vec<String> = vec![
         format!("-I{}", layout.root.join("include").display()),
         layout
@@ -206,6 +215,7 @@ pub fn compile_examples(layout: &Layout, pc_dir: &Path) -> Result<Examples, Stri
     Ok(Examples {
         producer,
         consumer,
+        pull_consumer,
         producer_static,
     })
 }
@@ -313,13 +323,14 @@ fn parse_closing(line: &str) -> Option<(u32, u32)> {
 }
 
 /// The examples work against the broker: the producers send 5 + 1 messages to a fresh topic
-/// and the consumer reads all 6.
+/// and each consumer (push, then pull; different groups) reads all 6.
 pub fn run_examples(examples: &Examples, addr: &str) -> Outcome {
     let topic = format!("c_examples_{}", std::process::id());
-    let runs: [(&Path, Vec<&str>); 3] = [
+    let runs: [(&Path, Vec<&str>); 4] = [
         (&examples.producer, vec![addr, &topic, "5"]),
         (&examples.producer_static, vec![addr, &topic, "1"]),
         (&examples.consumer, vec![addr, &topic, "6", "5000"]),
+        (&examples.pull_consumer, vec![addr, &topic, "6", "5000"]),
     ];
     for (program, args) in runs {
         let ok = c_command(program)

@@ -3,8 +3,10 @@
 //! slave when the master is gone; commits go to the master only (`client::replica`).
 //!
 //! Starting offset: the group's committed offset (`QueryConsumerOffset`; `QUERY_NOT_FOUND`
-//! means none), else by `consume_from`: the max offset (`GetMaxOffset`), the min offset
-//! (`GetMinOffset`) or the first offset at a time (`SearchOffset`).
+//! means none), else by `consume_from`: the first message stored since the consumer started
+//! (`LastOffset`, the push consumer's rule: `SearchOffset` at the start time, so a message
+//! sent after `start` returned is never skipped because its queue was assigned a moment
+//! later), the min offset (`GetMinOffset`) or the first offset at a time (`SearchOffset`).
 
 use std::sync::Arc;
 
@@ -65,10 +67,16 @@ impl ConsumerCore {
         if let Some(offset) = self.query_committed(mq).await? {
             return Ok(offset);
         }
+        let started_ms = self.started_ms.load(std::sync::atomic::Ordering::Acquire);
         match self.options.consume_from {
-            ConsumeFrom::LastOffset => self.bound_offset(mq, true).await,
+            // Not started yet (no start time): the end of the queue now.
+            ConsumeFrom::LastOffset if started_ms == 0 => self.bound_offset(mq, true).await,
             ConsumeFrom::FirstOffset => self.bound_offset(mq, false).await,
-            ConsumeFrom::Timestamp(timestamp_ms) => {
+            ConsumeFrom::LastOffset | ConsumeFrom::Timestamp(_) => {
+                let timestamp_ms = match self.options.consume_from {
+                    ConsumeFrom::Timestamp(t) => t,
+                    _ => started_ms,
+                };
                 let conn = self.instance.query_conn(mq).await?;
                 let request = SearchOffsetRequest {
                     topic: mq.topic.clone(),

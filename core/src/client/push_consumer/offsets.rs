@@ -98,6 +98,18 @@ impl OffsetStore {
         Ok(())
     }
 
+    /// Sets `mq`'s offset from an operator's reset: the next persist commits it even if the
+    /// broker already has it.
+    pub(crate) fn reset(&self, mq: &MessageQueue, offset: u64) {
+        lock(&self.table).insert(
+            mq.clone(),
+            Entry {
+                offset,
+                committed: None,
+            },
+        );
+    }
+
     pub(crate) fn update(&self, mq: &MessageQueue, offset: u64) {
         lock(&self.table).entry(mq.clone()).or_default().offset = offset;
     }

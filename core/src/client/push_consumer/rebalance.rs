@@ -253,7 +253,7 @@ fn by_broker(queues: &[Arc<ProcessQueue>]) -> BTreeMap<String, Vec<Arc<ProcessQu
 }
 
 /// Waits (up to `ORDERLY_RELEASE_WAIT`) until no worker runs any of `queues`.
-async fn wait_workers(queues: &[Arc<ProcessQueue>]) {
+pub(super) async fn wait_workers(queues: &[Arc<ProcessQueue>]) {
     let deadline = Instant::now() + ORDERLY_RELEASE_WAIT;
     while queues.iter().any(|pq| pq.is_claimed()) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;

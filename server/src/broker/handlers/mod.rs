@@ -3,7 +3,9 @@
 pub mod api_versions;
 pub mod consumer_send_back;
 pub mod create_topic;
+pub mod delete_subscription_group;
 pub mod delete_topic;
+pub mod describe_groups;
 pub mod describe_topic;
 pub mod end_transaction;
 pub mod get_broker_status;
@@ -20,6 +22,7 @@ pub mod query_consumer_offset;
 pub mod query_message;
 pub mod query_route;
 pub mod replica_fetch;
+pub mod reset_offset;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
@@ -27,6 +30,7 @@ pub mod track_message;
 pub mod unlock_batch;
 pub mod unregister_client;
 pub mod update_consumer_offset;
+pub mod update_subscription_group;
 pub mod update_topic;
 
 use std::sync::Arc;
@@ -79,6 +83,10 @@ pub async fn dispatch(
         AnyRequest::EndTransaction(r) => end_transaction::handle(state, r).await,
         AnyRequest::QueryMessage(r) => query_message::handle(state, r),
         AnyRequest::TrackMessage(r) => track_message::handle(state, r),
+        AnyRequest::UpdateSubscriptionGroup(r) => update_subscription_group::handle(state, r),
+        AnyRequest::DeleteSubscriptionGroup(r) => delete_subscription_group::handle(state, r),
+        AnyRequest::DescribeGroups(r) => describe_groups::handle(state, r),
+        AnyRequest::ResetOffset(r) => reset_offset::handle(state, r).await,
         other => Reply::error(
             Status::UnsupportedApi,
             format!(
@@ -125,8 +133,9 @@ pub fn existing_topic(state: &BrokerState, topic: &str) -> Result<TopicConfig, R
     })
 }
 
-/// Refuses a request that would write to the store on a slave: a slave's commit log is a
-/// copy of its master's and nothing else may append to it.
+/// Refuses, on a slave, a request that would write to the store (a slave's commit log is a
+/// copy of its master's and nothing else may append to it) or change a table the slave copies
+/// from its master (subscription groups, consumer offsets), which the next copy would undo.
 pub fn master_only(state: &BrokerState, what: &str) -> Result<(), Reply> {
     if state.config.role == BrokerRole::Slave {
         return Err(Reply::error(

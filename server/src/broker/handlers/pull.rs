@@ -1,5 +1,6 @@
 //! `Pull`: serve stored records of one queue, parking the request (long polling) until a
-//! message arrives or the hold expires when there is nothing yet.
+//! message arrives or the hold expires when there is nothing yet. The group must be allowed to
+//! consume (`subscription_groups::check_pull`).
 //!
 //! The wake-up comes from the store's per-queue `Notify`, armed *before* each read so a message
 //! stored between the read and the wait is never missed. A parked pull gives its in-flight slot
@@ -19,6 +20,7 @@ use crate::broker::connection::ConnContext;
 use crate::broker::filter::Filter;
 use crate::broker::handlers::{readable_queue, valid_group};
 use crate::broker::reply::{PullBody, Reply, ReplyBody};
+use crate::broker::subscription_groups::check_pull;
 use crate::config::BrokerRole;
 use crate::ha::read;
 use crate::store::{ReadResult, ReadStatus, RecordFilter};
@@ -38,6 +40,10 @@ pub async fn handle(
     {
         return reply;
     }
+    let group_config = match check_pull(state, &request.consumer_group) {
+        Ok(config) => config,
+        Err(reply) => return reply,
+    };
     let filter = match Filter::parse(request.expression_type, &request.expression) {
         Ok(filter) => filter,
         Err(e) => return Reply::error(Status::SubscriptionParseFailed, e),
@@ -55,7 +61,7 @@ pub async fn handle(
     }
     let hold = Duration::from_millis(u64::from(request.suspend_timeout_ms.min(LONG_POLL_MS_MAX)));
     let result = read_with_hold(state, ctx, &request, &filter, hold, permit).await;
-    let suggest_broker_id = read::suggest_broker_id(state, &result);
+    let suggest_broker_id = read::suggest_broker_id(state, &group_config, &result);
     pull_reply(result, suggest_broker_id)
 }
 
