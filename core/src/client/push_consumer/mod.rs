@@ -102,6 +102,7 @@ pub(crate) struct PushOptions {
     pub(crate) lock_max_live: Duration,
     pub(crate) long_poll: Duration,
     pub(crate) pull_error_backoff: Duration,
+    pub(crate) master_down_retry: Duration,
     pub(crate) send_back_retry_delay: Duration,
     pub(crate) await_termination: Duration,
     pub(crate) broadcast_offset_dir: PathBuf,
