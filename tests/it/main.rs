@@ -2,6 +2,7 @@
 //! `127.0.0.1:0`) through the real protocol.
 
 mod async_listener;
+mod auto_create;
 mod bad_input;
 mod broadcast;
 mod broker_status;

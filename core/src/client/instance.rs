@@ -192,7 +192,7 @@ impl ClientInstance {
         &self,
         mq: &MessageQueue,
     ) -> Result<Arc<Connection>, ClientError> {
-        let route = self.routes.get(&mq.topic, false).await?;
+        let route = self.routes.get(&mq.topic, None).await?;
         let Some(addr) = route.master_addr(&mq.broker_name) else {
             return Err(ClientError::NoRoute {
                 topic: mq.topic.clone(),

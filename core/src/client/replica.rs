@@ -106,7 +106,7 @@ impl ClientInstance {
         mq: &MessageQueue,
         prefer: Option<u64>,
     ) -> Result<(Arc<Connection>, u64), ClientError> {
-        let route = self.routes.get(&mq.topic, false).await?;
+        let route = self.routes.get(&mq.topic, None).await?;
         let name = &mq.broker_name;
         let mut wanted = prefer.unwrap_or_else(|| self.read_targets.wanted(mq));
         if wanted == 0
@@ -164,7 +164,7 @@ impl ClientInstance {
     /// Notes a failed call to `mq`'s master: skip it for a while and refresh the route.
     pub(crate) async fn master_failed(&self, mq: &MessageQueue) {
         self.read_targets.mark_master_down(&mq.broker_name);
-        let _ = self.routes.refresh(&mq.topic, false).await;
+        let _ = self.routes.refresh(&mq.topic, None).await;
     }
 
     /// A connection to `mq`'s master for a commit, or `None` when the master is gone from the
@@ -173,7 +173,7 @@ impl ClientInstance {
         &self,
         mq: &MessageQueue,
     ) -> Result<Option<Arc<Connection>>, ClientError> {
-        let route = self.routes.get(&mq.topic, false).await?;
+        let route = self.routes.get(&mq.topic, None).await?;
         let Some(addr) = route.master_addr(&mq.broker_name) else {
             return Ok(None);
         };

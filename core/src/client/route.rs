@@ -258,7 +258,8 @@ fn no_route(topic: &str, name_servers: Vec<String>) -> ClientError {
 #[derive(Debug)]
 struct Entry {
     info: Arc<TopicRouteInfo>,
-    allow_auto_create: bool,
+    /// A producer's `auto_create_queue_count` when it may create the topic by sending.
+    auto_create: Option<u16>,
     refreshed_at: Instant,
 }
 
@@ -303,7 +304,7 @@ impl RouteCache {
     pub(crate) async fn get(
         &self,
         topic: &str,
-        allow_auto_create: bool,
+        auto_create: Option<u16>,
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
         if let Some(info) = self.cached(topic) {
             return Ok(info);
@@ -312,7 +313,7 @@ impl RouteCache {
         if let Some(info) = self.cached(topic) {
             return Ok(info);
         }
-        self.fetch(topic, allow_auto_create).await
+        self.fetch(topic, auto_create).await
     }
 
     /// Fetches `topic`'s route now (after a routing error), unless it was fetched within
@@ -320,7 +321,7 @@ impl RouteCache {
     pub(crate) async fn refresh(
         &self,
         topic: &str,
-        allow_auto_create: bool,
+        auto_create: Option<u16>,
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
         let _query = self.query_lock.lock().await;
         let fresh = Duration::from_millis(ROUTE_FORCED_REFRESH_MIN_INTERVAL_MS);
@@ -329,7 +330,7 @@ impl RouteCache {
         {
             return Ok(entry.info.clone());
         }
-        self.fetch(topic, allow_auto_create).await
+        self.fetch(topic, auto_create).await
     }
 
     /// Fetches `topic`'s route now, even if it was fetched a moment ago (a cached route that
@@ -337,53 +338,71 @@ impl RouteCache {
     pub(crate) async fn refetch(
         &self,
         topic: &str,
-        allow_auto_create: bool,
+        auto_create: Option<u16>,
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
         let _query = self.query_lock.lock().await;
-        self.fetch(topic, allow_auto_create).await
+        self.fetch(topic, auto_create).await
+    }
+
+    /// The topic's route from the name servers. For a producer that may create the topic
+    /// (`auto_create`: its queue count) and a topic no broker holds yet, the route of the
+    /// brokers that auto-create topics, with at most that many queues each (RocketMQ's
+    /// default-topic route capped at the producer's `defaultTopicQueueNums`), so the sends
+    /// go only to queues the new topic will have.
+    async fn query(
+        &self,
+        topic: &str,
+        auto_create: Option<u16>,
+    ) -> Result<(TopicRoute, usize), ClientError> {
+        let first = self.preferred.load(Ordering::Relaxed);
+        let (pool, servers, timeout) = (&self.pool, &self.name_servers, self.timeout);
+        let existing = query_route(pool, servers, topic, false, timeout, first).await;
+        match (existing, auto_create) {
+            (Err(ClientError::NoRoute { .. }), Some(queues)) => {
+                let (mut route, index) =
+                    query_route(pool, servers, topic, true, timeout, first).await?;
+                for q in &mut route.queues {
+                    q.read_queue_count = q.read_queue_count.min(queues);
+                    q.write_queue_count = q.write_queue_count.min(queues);
+                }
+                Ok((route, index))
+            }
+            (result, _) => result,
+        }
     }
 
     async fn fetch(
         &self,
         topic: &str,
-        allow_auto_create: bool,
+        auto_create: Option<u16>,
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
-        let first = self.preferred.load(Ordering::Relaxed);
-        let (route, index) = query_route(
-            &self.pool,
-            &self.name_servers,
-            topic,
-            allow_auto_create,
-            self.timeout,
-            first,
-        )
-        .await?;
+        let (route, index) = self.query(topic, auto_create).await?;
         self.preferred.store(index, Ordering::Relaxed);
         let info = Arc::new(TopicRouteInfo::new(topic, route));
         let mut entries = lock(&self.entries);
         let entry = entries.entry(topic.to_owned()).or_insert_with(|| Entry {
             info: info.clone(),
-            allow_auto_create,
+            auto_create,
             refreshed_at: Instant::now(),
         });
         if *entry.info != *info {
             tracing::info!(topic, "route changed");
         }
         entry.info = info.clone();
-        entry.allow_auto_create |= allow_auto_create;
+        entry.auto_create = entry.auto_create.or(auto_create);
         entry.refreshed_at = Instant::now();
         Ok(info)
     }
 
     /// Refreshes every cached route; a failure keeps the old route (and is logged).
     pub(crate) async fn refresh_all(&self) {
-        let topics: Vec<(String, bool)> = lock(&self.entries)
+        let topics: Vec<(String, Option<u16>)> = lock(&self.entries)
             .iter()
-            .map(|(t, e)| (t.clone(), e.allow_auto_create))
+            .map(|(t, e)| (t.clone(), e.auto_create))
             .collect();
-        for (topic, allow_auto_create) in topics {
+        for (topic, auto_create) in topics {
             let _query = self.query_lock.lock().await;
-            if let Err(e) = self.fetch(&topic, allow_auto_create).await {
+            if let Err(e) = self.fetch(&topic, auto_create).await {
                 tracing::warn!(topic, error = %e, "route refresh failed; keeping the old route");
             }
         }

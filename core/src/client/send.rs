@@ -79,13 +79,19 @@ impl ProducerCore {
         let routes = &self.instance.routes;
         let lookup = async {
             let info = if refresh {
-                routes.refresh(topic, true).await?
+                routes
+                    .refresh(topic, Some(self.auto_create_queue_count))
+                    .await?
             } else {
-                routes.get(topic, true).await?
+                routes
+                    .get(topic, Some(self.auto_create_queue_count))
+                    .await?
             };
             // A cached route with no master (taken while one restarted): ask again first.
             if info.write_queues.is_empty() && !refresh {
-                return routes.refetch(topic, true).await;
+                return routes
+                    .refetch(topic, Some(self.auto_create_queue_count))
+                    .await;
             }
             Ok(info)
         };

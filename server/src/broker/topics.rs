@@ -147,10 +147,11 @@ impl TopicManager {
         if !self.auto_create || names::is_system_topic(topic) {
             return Err(TopicError::NotExist(topic.into()));
         }
+        // RocketMQ: the producer's count, at most the broker's default (TBW102's queues).
         let queues = if queues == 0 {
             self.auto_create_queue_count
         } else {
-            queues
+            queues.min(self.auto_create_queue_count)
         };
         let config = TopicConfig::new(topic, queues.min(QUEUE_COUNT_MAX as u16));
         match self.create(config) {

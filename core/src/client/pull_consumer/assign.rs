@@ -190,7 +190,7 @@ impl ConsumerCore {
         let topics: Vec<String> = lock(&self.filters).keys().cloned().collect();
         let mut first_error = None;
         for topic in topics {
-            let share = match self.instance.routes.get(&topic, false).await {
+            let share = match self.instance.routes.get(&topic, None).await {
                 Ok(route) => queues_for_subscription(self, &route).await,
                 Err(e) => Err(e),
             };
@@ -212,7 +212,7 @@ impl ConsumerCore {
     /// Sends this consumer's subscriptions to every broker of `topic` in a heartbeat, so a
     /// subscription a broker refuses (a SQL92 condition it cannot parse) fails now.
     pub(crate) async fn check_subscription(&self, topic: &str) -> Result<(), ClientError> {
-        let route = self.instance.routes.get(topic, false).await?;
+        let route = self.instance.routes.get(topic, None).await?;
         self.instance.set_consumer(self.consumer_data());
         let Some(request) = self.instance.heartbeat_request() else {
             return Ok(());

@@ -167,7 +167,7 @@ async fn error_pause(
     signal: &mut ShutdownSignal,
 ) -> bool {
     if e.is_routing_error() {
-        let _ = core.instance.routes.refresh(&mq.topic, false).await;
+        let _ = core.instance.routes.refresh(&mq.topic, None).await;
     }
     signal.sleep(core.options.pull_error_backoff).await
 }

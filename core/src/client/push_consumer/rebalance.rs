@@ -58,7 +58,7 @@ impl PushCore {
 
     /// Returns false when it must run again soon (a queue not locked, this member not listed).
     async fn rebalance_topic(self: &Arc<Self>, topic: &str) -> Result<bool, ClientError> {
-        let route = self.instance.routes.get(topic, false).await?;
+        let route = self.instance.routes.get(topic, None).await?;
         let mut mq_all = route.read_queues.clone();
         mq_all.sort();
         let wanted: BTreeSet<MessageQueue> = if self.is_clustering() {
