@@ -7,10 +7,12 @@
 
 use std::net::SocketAddr;
 
+use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use crate::message::MessageExt;
 use crate::protocol::api::ApiVersionRange;
+use crate::protocol::record::{decode_record, decode_records};
 use crate::protocol::testkit::catalog::AnyResponse;
 use crate::protocol::{
     AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, LockQueue, MessageModel,
@@ -249,6 +251,7 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
             "broker_addr": r.broker_addr,
             "commit_log_offset": u64s(r.commit_log_offset),
             "record": hex(&r.record),
+            "decoded_record": decode_record(&r.record).map_or(Value::Null, |ext| record(&ext)),
         }),
         other => cluster_request(other),
     }
@@ -367,6 +370,7 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
             "max_offset": u64s(r.max_offset),
             "suggest_broker_id": u64s(r.suggest_broker_id),
             "records": hex(&r.records),
+            "decoded_records": decoded_records(&r.records),
         }),
         AnyResponse::Offset(r) => json!({"offset": u64s(r.offset)}),
         AnyResponse::Empty(_) => Value::Object(Map::new()),
@@ -389,7 +393,10 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
             json!({"topics": r.topics.iter().map(topic_config).collect::<Value>()})
         }
         AnyResponse::Route(r) => route(r),
-        AnyResponse::QueryMessage(r) => json!({"records": hex(&r.records)}),
+        AnyResponse::QueryMessage(r) => json!({
+            "records": hex(&r.records),
+            "decoded_records": decoded_records(&r.records),
+        }),
         AnyResponse::Track(r) => {
             let groups: Value = r
                 .groups
@@ -588,6 +595,12 @@ fn describe_groups(r: &DescribeGroupsResponse) -> Value {
         })
         .collect();
     json!({"groups": groups, "truncated": r.truncated})
+}
+
+/// The records of a stored-records field, each as `record` renders it (derived from the
+/// bytes, so SDK tests can check their message accessors against it).
+fn decoded_records(records: &Bytes) -> Value {
+    decode_records(records).map_or(Value::Null, |all| all.iter().map(record).collect())
 }
 
 /// The JSON of a decoded record.
