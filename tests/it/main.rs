@@ -7,6 +7,7 @@ mod bad_input;
 mod broadcast;
 mod broker_status;
 mod cluster;
+mod cluster_consumers;
 mod cluster_groups;
 mod compression;
 mod delay;
