@@ -3,7 +3,10 @@
 //! `cargo xtask test` is the README's one test command and what `.ci/run` calls: it runs the
 //! format and lint gates, then every test suite (Rust, and the C, Python and Node SDK suites
 //! once they exist), installing what each suite needs, and prints how long each took. It stops
-//! at the first failing suite and exits non-zero.
+//! at the first failing suite and exits non-zero. `cargo xtask test-node` runs only the Node
+//! SDK suite and `cargo xtask bench-node` its throughput comparison (`node_suite`).
+
+mod node_suite;
 
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -12,8 +15,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(),
+        Some("test-node") => node_suite::run(),
+        Some("bench-node") => node_suite::bench(),
         _ => {
-            eprintln!("usage: cargo xtask test");
+            eprintln!("usage: cargo xtask test | test-node | bench-node");
             ExitCode::from(2)
         }
     }
@@ -63,6 +68,11 @@ fn suites() -> Vec<Suite> {
             name: "rust doc tests",
             program: "cargo",
             args: vec!["test", "--workspace", "--doc"],
+        },
+        Suite {
+            name: "Node SDK",
+            program: "cargo",
+            args: vec!["xtask", "test-node"],
         },
     ]
 }
