@@ -26,12 +26,14 @@ export declare class FerrocketError extends Error {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** `MessageExt.fromRecord`: received messages are plain objects; this class only decodes. */
+/**
+ * Decodes stored message records (`MessageExt.fromRecord`); received messages are plain
+ * objects of the `MessageExt` interface.
+ */
 export declare class MessageExt {
   /** Decodes one stored message record (both CRCs checked), as a consumer would receive it. */
   static fromRecord(record: Buffer): MessageExt
 }
-export type MessageExtDecoder = MessageExt
 
 /** The async iterator of a `PullConsumer`. */
 export declare class MessageIterator {

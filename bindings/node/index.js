@@ -836,7 +836,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.MessageExt = nativeBinding.MessageExt
-module.exports.MessageExtDecoder = nativeBinding.MessageExtDecoder
 module.exports.MessageIterator = nativeBinding.MessageIterator
 module.exports.Producer = nativeBinding.Producer
 module.exports.PullConsumer = nativeBinding.PullConsumer

@@ -16,6 +16,7 @@ mod options;
 mod producer;
 mod pull_consumer;
 mod push_consumer;
+mod record;
 mod transaction;
 
 use napi::Env;

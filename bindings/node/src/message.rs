@@ -1,6 +1,6 @@
 //! Messages between JavaScript and the client: the message object a producer sends, the
-//! `MessageExt` object a consumer receives (a plain object; 64-bit values are `bigint`), the
-//! `MessageQueue` object, and `MessageExt.fromRecord` that decodes one stored record.
+//! `MessageExt` object a consumer receives (a plain object; 64-bit values are `bigint`) and
+//! the `MessageQueue` object.
 
 use std::collections::BTreeMap;
 
@@ -112,24 +112,6 @@ pub struct MessageQueue {
     pub broker_name: String,
     /// The queue id on that broker.
     pub queue_id: u32,
-}
-
-/// `MessageExt.fromRecord`: received messages are plain objects; this class only decodes.
-#[napi(js_name = "MessageExt")]
-#[derive(Debug)]
-pub struct MessageExtDecoder {}
-
-#[napi]
-impl MessageExtDecoder {
-    /// Decodes one stored message record (both CRCs checked), as a consumer would receive it.
-    #[napi]
-    pub fn from_record(env: &Env, record: Buffer) -> napi::Result<MessageExt> {
-        let bytes = Bytes::copy_from_slice(&record);
-        match ferrocket::protocol::record::decode_record(&bytes) {
-            Ok(ext) => Ok(to_js_message(ext)),
-            Err(e) => Err(invalid(env, format!("not a valid record: {e}"))),
-        }
-    }
 }
 
 /// The client message of a JavaScript message object (unknown keys are refused).
