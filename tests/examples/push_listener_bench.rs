@@ -2,11 +2,11 @@
 //! (`cargo xtask bench-node`) print next to their own:
 //!
 //! ```sh
-//! cargo run --release -p ferrocket-tests --example push_listener_bench -- 127.0.0.1:9876 Topic 100000
+//! cargo run --release -p ferrocket-tests --example push_listener_bench -- 127.0.0.1:9876 Topic 100000 [batch]
 //! ```
 //!
 //! A fresh consumer group reads the topic from its first offset with a sync concurrent
-//! listener that does nothing (20 consume threads, one message per call: the defaults) until
+//! listener that does nothing (20 consume threads; `batch` messages per call, default 1) until
 //! it has seen `count` messages, then prints one JSON object: messages, seconds, msgs_per_sec.
 
 use std::sync::Arc;
@@ -19,11 +19,16 @@ use ferrocket::{ConsumeFrom, MessageExt, PushConsumer};
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [namesrv, topic, count] = args.as_slice() else {
-        eprintln!("usage: push_listener_bench <namesrv> <topic> <count>");
-        std::process::exit(2);
+    let (namesrv, topic, count, batch) = match args.as_slice() {
+        [n, t, c] => (n, t, c, "1"),
+        [n, t, c, b] => (n, t, c, b.as_str()),
+        _ => {
+            eprintln!("usage: push_listener_bench <namesrv> <topic> <count> [batch]");
+            std::process::exit(2);
+        }
     };
     let count: u64 = count.parse().expect("count is a number");
+    let batch: usize = batch.parse().expect("batch is a number");
     let seen = Arc::new(AtomicU64::new(0));
     let counter = seen.clone();
     let listener = MessageListener::concurrently(move |msgs: &[MessageExt], _ctx: &mut _| {
@@ -35,6 +40,7 @@ async fn main() {
         .group(group)
         .namesrv(namesrv)
         .consume_from(ConsumeFrom::FirstOffset)
+        .consume_batch_max(batch)
         .listener(listener)
         .build()
         .expect("consumer builds");

@@ -106,7 +106,7 @@ impl Scratch {
         let package_arg = package.to_string_lossy().into_owned();
         step(
             "npm install <repo>/bindings/node (builds the addon)",
-            &mut self.npm(&["install", &package_arg], debug),
+            &mut self.npm(&["install", "--foreground-scripts", &package_arg], debug),
         )
     }
 }

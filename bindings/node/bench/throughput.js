@@ -44,14 +44,18 @@ async function nodeProducer(addr, topic, concurrency) {
   return (COUNT - 1) / seconds
 }
 
-function rustListener(addr, topic) {
-  return rust([process.env.FERROCKET_PUSH_BENCH, addr, topic, String(COUNT)]).msgs_per_sec
+function rustListener(addr, topic, batch) {
+  const args = [process.env.FERROCKET_PUSH_BENCH, addr, topic, String(COUNT), String(batch)]
+  return rust(args).msgs_per_sec
 }
 
-async function nodeListener(addr, topic) {
+async function nodeListener(addr, topic, batch) {
   let seen = 0
   const consumer = new ferrocket.PushConsumer({
-    group: `bench_node_${process.pid}`, nameServer: addr, consumeFrom: 'firstOffset',
+    group: `bench_node_${process.pid}_${batch}`,
+    nameServer: addr,
+    consumeFrom: 'firstOffset',
+    consumeMessageBatchMaxSize: batch,
   })
   consumer.subscribe(topic)
   consumer.setListener((msgs) => {
@@ -76,9 +80,11 @@ async function main() {
       rows.push([`producer send, ${c} in flight`, r, n])
     }
     const backlog = `BenchNode${CONCURRENCY}`
-    const r = rustListener(broker.addr, backlog)
-    const n = await nodeListener(broker.addr, backlog)
-    rows.push(['push listener, no-op, 20 threads', r, n])
+    for (const batch of [1, 32]) {
+      const r = rustListener(broker.addr, backlog, batch)
+      const n = await nodeListener(broker.addr, backlog, batch)
+      rows.push([`push listener, no-op, ${batch} per call`, r, n])
+    }
   } finally {
     await broker.stop()
   }
