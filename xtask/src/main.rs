@@ -3,9 +3,11 @@
 //! `cargo xtask test` is the README's one test command and what `.ci/run` calls: it runs the
 //! format and lint gates, then every test suite (Rust, and the C, Python and Node SDK suites
 //! once they exist), installing what each suite needs, and prints how long each took. It stops
-//! at the first failing suite and exits non-zero. `cargo xtask test-node` runs only the Node
-//! SDK suite and `cargo xtask bench-node` its throughput comparison (`node_suite`).
+//! at the first failing suite and exits non-zero. `cargo xtask test-c` runs only the C SDK
+//! suite (`c_suite`); `cargo xtask bench-c` compares C and Rust producer figures (`c_bench`).
 
+mod c_bench;
+mod c_suite;
 mod node_suite;
 
 use std::process::{Command, ExitCode};
@@ -15,10 +17,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("test-node") => node_suite::run(),
-        Some("bench-node") => node_suite::bench(),
+        Some("test-c") => c_suite::run(),
+        Some("bench-c") => c_bench::run(),
+        Some(task @ ("test-node" | "bench-node")) => node_suite::task(task),
         _ => {
-            eprintln!("usage: cargo xtask test | test-node | bench-node");
+            eprintln!("usage: cargo xtask test | test-c | bench-c");
             ExitCode::from(2)
         }
     }
@@ -70,10 +73,11 @@ fn suites() -> Vec<Suite> {
             args: vec!["test", "--workspace", "--doc"],
         },
         Suite {
-            name: "Node SDK",
+            name: "C SDK (incl. valgrind)",
             program: "cargo",
-            args: vec!["xtask", "test-node"],
+            args: vec!["xtask", "test-c"],
         },
+        node_suite::suite(),
     ]
 }
 

@@ -21,10 +21,24 @@ use std::time::Instant;
 /// TypeScript and Node types the type-check scenario compiles against.
 const TYPE_PACKAGES: &[&str] = &["typescript@~5.9.3", "@types/node@^20.17.0"];
 
+/// `cargo xtask test-node` or `cargo xtask bench-node` (the only tasks `main` sends here).
+pub fn task(name: &str) -> ExitCode {
+    if name == "bench-node" { bench() } else { run() }
+}
+
+/// The Node suite's entry in `cargo xtask test`'s list.
+pub fn suite() -> super::Suite {
+    super::Suite {
+        name: "Node SDK",
+        program: "cargo",
+        args: vec!["xtask", "test-node"],
+    }
+}
+
 /// Runs the suite; the exit code says whether it passed.
-pub fn run() -> ExitCode {
+fn run() -> ExitCode {
     let started = Instant::now();
-    let outcome = suite();
+    let outcome = run_suite();
     eprintln!(
         "\n==> Node suite took {:.1} s",
         started.elapsed().as_secs_f64()
@@ -119,7 +133,7 @@ impl Drop for Scratch {
     }
 }
 
-fn suite() -> Result<(), String> {
+fn run_suite() -> Result<(), String> {
     let root = repo_root();
     let package = root.join("bindings").join("node");
     let bin = target_dir(&root).join("debug").join("ferrocket");
@@ -154,7 +168,7 @@ fn suite() -> Result<(), String> {
 }
 
 /// `cargo xtask bench-node`; see the module doc.
-pub fn bench() -> ExitCode {
+fn bench() -> ExitCode {
     match bench_run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
