@@ -45,6 +45,11 @@ test('send_sync', async () => {
   assert.equal(msg.queueId, result.queueId)
   assert.equal(msg.queueOffset, result.queueOffset)
   assert.equal(msg.reconsumeTimes, 0)
+  // waitStoreMsgOk: false asks the broker not to wait for the store's flush: still SEND_OK.
+  const noWait = await producer.send({ topic, body: 'no wait', waitStoreMsgOk: false })
+  assert.equal(noWait.status, 'SEND_OK')
+  const again = await readAll(ferrocket, broker.addr, topic, 2)
+  assert.ok(again.some((m) => m.msgId === noWait.msgId && m.body.toString() === 'no wait'))
 })
 
 test('send_async', async () => {

@@ -71,6 +71,19 @@ test('pull_poll_commit_seek', async () => {
   await consumer.commit()
   assert.equal(await consumer.committed(queue), 5n, 'a commit after seek sends the seek offset')
   await consumer.shutdown()
+  // assign() instead of subscribe(): the group's committed offset is where reading starts,
+  // and seek moves it like above.
+  const assigned = pullConsumer({ group: consumer.group })
+  assigned.assign([queue])
+  assert.deepEqual(assigned.assignment(), [queue])
+  await assigned.start()
+  const fromCommitted = await pollUntil(assigned, 5)
+  assert.deepEqual(fromCommitted.map((m) => m.body.toString()),
+    ['p-5', 'p-6', 'p-7', 'p-8', 'p-9'], 'starts at the committed offset')
+  assigned.seek(queue, 8n)
+  const tail = await pollUntil(assigned, 2)
+  assert.deepEqual(tail.map((m) => m.body.toString()), ['p-8', 'p-9'])
+  await assigned.shutdown()
 })
 
 test('pull_for_await_iterator', async () => {

@@ -84,17 +84,33 @@ test('push_orderly', async () => {
   await producer.send({ topic, body: 'warm-up' })
   const seenByKey = new Map(keys.map((k) => [k, []]))
   const activeByQueue = new Map()
+  // One batch answers Suspend and one throws the first time: each is retried in place, before
+  // anything after it in its queue.
+  const refusals = new Map([['k1:7', 'suspend'], ['k4:20', 'throw']])
+  const refused = []
   let overlaps = 0
   let received = 0
-  const consumer = new ferrocket.PushConsumer(fastConsumer(broker.addr, { orderly: true }))
+  const consumer = new ferrocket.PushConsumer(fastConsumer(broker.addr, {
+    orderly: true,
+    suspendCurrentQueueTimeMs: 100,
+  }))
   consumer.subscribe(topic)
   consumer.setListener(async (msgs) => {
     const q = msgs[0].queueId
     if (activeByQueue.get(q)) overlaps += 1
     activeByQueue.set(q, true)
     await sleep(Math.random() < 0.1 ? 5 : 0)
-    for (const m of msgs) {
-      const [key, seq] = m.body.toString().split(':')
+    const bodies = msgs.map((m) => m.body.toString())
+    const refusal = bodies.map((b) => refusals.get(b)).find((r) => r !== undefined)
+    if (refusal !== undefined) {
+      for (const b of bodies) refusals.delete(b)
+      refused.push(refusal)
+      activeByQueue.set(q, false)
+      if (refusal === 'throw') throw new Error('orderly listener failed')
+      return ConsumeResult.Suspend
+    }
+    for (const body of bodies) {
+      const [key, seq] = body.split(':')
       if (!seenByKey.has(key)) continue
       seenByKey.get(key).push(Number(seq))
       received += 1
@@ -109,6 +125,7 @@ test('push_orderly', async () => {
   await waitFor(() => received >= keys.length * perKey, 'every orderly message')
   await consumer.shutdown()
   assert.equal(overlaps, 0, 'one call at a time per queue')
+  assert.deepEqual(refused.sort(), ['suspend', 'throw'], 'both refusals happened')
   for (const [key, seqs] of seenByKey) {
     assert.deepEqual(seqs, Array.from({ length: perKey }, (_, i) => i), `${key} in send order`)
   }
@@ -216,14 +233,18 @@ test('delay_level', async () => {
   await consumer.start()
   await waitFor(() => arrivals.has('warm-up'), 'the warm-up message')
   const sentAt = Date.now()
-  // Level 5 is 500 ms with the test broker's delay levels.
+  // Level 5 is 500 ms with the test broker's delay levels; deliverAt is a time (ms) instead.
   await producer.send({ topic, body: 'delayed', delayLevel: 5 })
+  await producer.send({ topic, body: 'timed', deliverAt: BigInt(sentAt + 700) })
   await producer.send({ topic, body: 'at-once' })
-  await waitFor(() => arrivals.has('delayed'), 'the delayed message')
+  await waitFor(() => arrivals.has('delayed') && arrivals.has('timed'), 'the delayed messages')
   await consumer.shutdown()
   const waited = arrivals.get('delayed').at - sentAt
   assert.ok(waited >= 450, `delivered after ${waited} ms, not before its 500 ms delay`)
   assert.ok(waited < 10_000, `delivered after ${waited} ms`)
+  const timed = arrivals.get('timed').at - sentAt
+  assert.ok(timed >= 650, `deliverAt: delivered after ${timed} ms, not before 700 ms`)
+  assert.ok(timed < 10_000, `deliverAt: delivered after ${timed} ms`)
   assert.ok(arrivals.get('at-once').at < arrivals.get('delayed').at, 'undelayed one first')
 })
 
