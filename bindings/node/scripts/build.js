@@ -13,6 +13,12 @@
 //
 // The release profile is built unless FERROCKET_NODE_PROFILE=debug (CI sets it to save time).
 // Arguments are passed on to `napi build` (the staleness test adds `--output-dir <dir>`).
+//
+// A link install runs `prepare` and then `install` in this folder. The second `napi build`
+// would compile the crate again (napi's CLI forces the first build of a fresh type-def cache
+// through an environment variable, whose removal the next cargo run sees as a change), so
+// each build leaves a stamp (profile and newest source time, in the cargo target folder) and
+// `install` skips building when the stamp says the addon was just built from these sources.
 'use strict'
 
 const { spawnSync } = require('node:child_process')
@@ -20,7 +26,8 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const packageDir = path.resolve(__dirname, '..')
-const workspaceCore = path.join(packageDir, '..', '..', 'core', 'Cargo.toml')
+const workspaceRoot = path.join(packageDir, '..', '..')
+const workspaceCore = path.join(workspaceRoot, 'core', 'Cargo.toml')
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', cwd: packageDir, ...options })
@@ -52,6 +59,48 @@ function installBuildTools() {
   }
 }
 
+/** The stamp file of the last build, in the cargo target folder. */
+function stampPath() {
+  const target = process.env.CARGO_TARGET_DIR
+    ? path.resolve(workspaceRoot, process.env.CARGO_TARGET_DIR)
+    : path.join(workspaceRoot, 'target')
+  return path.join(target, 'ferrocket-node-build.json')
+}
+
+/** The newest modification time (ms) of the sources the addon is built from. */
+function newestSource() {
+  let newest = 0
+  const visit = (file) => {
+    const stat = fs.statSync(file, { throwIfNoEntry: false })
+    if (!stat) return
+    if (stat.isDirectory()) {
+      for (const entry of fs.readdirSync(file)) visit(path.join(file, entry))
+    } else {
+      newest = Math.max(newest, stat.mtimeMs)
+    }
+  }
+  for (const file of ['src', 'Cargo.toml', 'build.rs']) visit(path.join(packageDir, file))
+  for (const file of ['core', 'Cargo.toml', 'Cargo.lock']) visit(path.join(workspaceRoot, file))
+  return newest
+}
+
+/** What a build of `profile` from the current sources writes to its stamp. */
+function stampFor(profile) {
+  return JSON.stringify({ profile, newestSourceMs: newestSource() })
+}
+
+/** Whether the addon in this folder was built for `profile` from the current sources. */
+function upToDate(profile) {
+  const built = fs.readdirSync(packageDir).some((f) => f.endsWith('.node'))
+  let stamp = null
+  try {
+    stamp = fs.readFileSync(stampPath(), 'utf8')
+  } catch {
+    return false
+  }
+  return built && stamp === stampFor(profile)
+}
+
 function main() {
   if (!fs.existsSync(workspaceCore)) {
     // A packed copy: the addon was built in the source folder before packing.
@@ -74,11 +123,22 @@ function main() {
     }
   }
   const release = process.env.FERROCKET_NODE_PROFILE !== 'debug'
+  const profile = release ? 'release' : 'debug'
+  const extraArgs = process.argv.slice(2)
+  if (process.env.npm_lifecycle_event === 'install' && extraArgs.length === 0 &&
+    upToDate(profile)) {
+    console.log(`ferrocket: the ${profile} addon was just built from these sources; not again`)
+    return
+  }
   const header = fs.readFileSync(path.join(__dirname, 'dts-header.d.ts'), 'utf8')
   const args = [cli, 'build', '--platform', '--no-const-enum', '--runtime-string-enum',
     '--dts-header', header, '--js', 'index.js',
-    '--dts', 'index.d.ts', ...(release ? ['--release'] : []), ...process.argv.slice(2)]
+    '--dts', 'index.d.ts', ...(release ? ['--release'] : []), ...extraArgs]
   run(process.execPath, args)
+  if (extraArgs.length === 0) {
+    fs.mkdirSync(path.dirname(stampPath()), { recursive: true })
+    fs.writeFileSync(stampPath(), stampFor(profile))
+  }
 }
 
 main()
