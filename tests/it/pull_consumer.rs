@@ -167,3 +167,37 @@ async fn auto_commit_resumes_the_group() {
     first.shutdown().await;
     broker.shutdown().await;
 }
+
+/// `poll_up_to` returns at most its maximum and leaves the rest buffered, so a commit covers
+/// exactly what was returned (the Node iterator polls one message per step).
+#[tokio::test]
+async fn poll_up_to_commits_only_what_it_returned() {
+    let broker = TestBroker::start().await;
+    seeded(&broker, "UpTo", 5, 0).await;
+    let consumer = consumer(&broker, "up-to", ConsumeFrom::FirstOffset).await;
+    consumer.subscribe("UpTo", "*").await.expect("subscribe");
+    consumer.start().await.expect("start");
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while got.len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "got {}", got.len());
+        let step = consumer
+            .poll_up_to(Duration::from_millis(500), 2 - got.len())
+            .await
+            .expect("poll");
+        assert!(
+            step.len() <= 2 - got.len(),
+            "returned {} messages",
+            step.len()
+        );
+        got.extend(step);
+    }
+    assert_eq!(bodies(&got), ["m0", "m1"]);
+    consumer.commit().await.expect("commit");
+    let mq = consumer.assignment().into_iter().next().expect("one queue");
+    assert_eq!(consumer.committed(&mq).await.expect("committed"), Some(2));
+    let rest = drain(&consumer, 3).await;
+    assert_eq!(bodies(&rest), ["m2", "m3", "m4"]);
+    consumer.shutdown().await;
+    broker.shutdown().await;
+}

@@ -8,6 +8,7 @@
 
 mod c_bench;
 mod c_suite;
+mod node_suite;
 
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("test-c") => c_suite::run(),
         Some("bench-c") => c_bench::run(),
+        Some(task @ ("test-node" | "bench-node")) => node_suite::task(task),
         _ => {
             eprintln!("usage: cargo xtask test | test-c | bench-c");
             ExitCode::from(2)
@@ -75,6 +77,7 @@ fn suites() -> Vec<Suite> {
             program: "cargo",
             args: vec!["xtask", "test-c"],
         },
+        node_suite::suite(),
     ]
 }
 

@@ -342,6 +342,18 @@ impl PullConsumer {
     /// Up to `POLL_BATCH_COUNT_MAX` buffered messages, waiting up to `timeout` for some; an
     /// empty vector when none arrived in time.
     pub async fn poll_timeout(&self, timeout: Duration) -> Result<Vec<MessageExt>, ClientError> {
+        self.poll_up_to(timeout, POLL_BATCH_COUNT_MAX).await
+    }
+
+    /// Up to `max` (at most `POLL_BATCH_COUNT_MAX`) buffered messages, waiting up to `timeout`
+    /// for some. The rest stay buffered, so `commit` covers exactly what was returned (an
+    /// iterator handing out one message at a time polls with `max` 1).
+    pub async fn poll_up_to(
+        &self,
+        timeout: Duration,
+        max: usize,
+    ) -> Result<Vec<MessageExt>, ClientError> {
+        let max = max.clamp(1, POLL_BATCH_COUNT_MAX);
         let core = &self.core;
         match core.state.load(Ordering::Acquire) {
             RUNNING => {}
@@ -354,7 +366,7 @@ impl PullConsumer {
             let notified = core.available.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let msgs = core.take_buffered(POLL_BATCH_COUNT_MAX);
+            let msgs = core.take_buffered(max);
             if !msgs.is_empty() {
                 return Ok(msgs);
             }
