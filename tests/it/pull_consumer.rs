@@ -167,3 +167,37 @@ async fn auto_commit_resumes_the_group() {
     first.shutdown().await;
     broker.shutdown().await;
 }
+
+/// `poll_max(n, …)` returns at most `n` messages, in order, and a commit then stores only the
+/// offset after what was returned, not what the fetch task had buffered ahead.
+#[tokio::test]
+async fn poll_max_commits_only_what_was_returned() {
+    let broker = TestBroker::start().await;
+    seeded(&broker, "PollMax", 8, 0).await;
+    let consumer = PullConsumer::builder()
+        .group("poll-max-group")
+        .namesrv(&broker.addr().to_string())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .auto_commit(false)
+        .build()
+        .expect("build");
+    consumer.subscribe("PollMax", "*").await.expect("subscribe");
+    consumer.start().await.expect("start");
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while got.len() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "got {got:?}");
+        let one = consumer
+            .poll_max(1, Duration::from_millis(500))
+            .await
+            .expect("poll");
+        assert!(one.len() <= 1, "poll_max(1) returned {}", one.len());
+        got.extend(one);
+    }
+    assert_eq!(bodies(&got), ["m0", "m1", "m2"]);
+    consumer.commit().await.expect("commit");
+    let mq = consumer.assignment().into_iter().next().expect("one queue");
+    assert_eq!(consumer.committed(&mq).await.expect("committed"), Some(3));
+    consumer.shutdown().await;
+    broker.shutdown().await;
+}

@@ -328,6 +328,18 @@ impl PullConsumer {
     /// Up to `POLL_BATCH_COUNT_MAX` buffered messages, waiting up to `timeout` for some; an
     /// empty vector when none arrived in time.
     pub async fn poll_timeout(&self, timeout: Duration) -> Result<Vec<MessageExt>, ClientError> {
+        self.poll_max(POLL_BATCH_COUNT_MAX, timeout).await
+    }
+
+    /// Up to `max` (1..=`POLL_BATCH_COUNT_MAX`) buffered messages, waiting up to `timeout`
+    /// for some. Only what is returned counts as consumed for the next commit, so an SDK
+    /// iterator that yields one message at a time asks for one at a time.
+    pub async fn poll_max(
+        &self,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<MessageExt>, ClientError> {
+        let max = max.clamp(1, POLL_BATCH_COUNT_MAX);
         let core = &self.core;
         match core.state.load(Ordering::Acquire) {
             RUNNING => {}
@@ -340,7 +352,7 @@ impl PullConsumer {
             let notified = core.available.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let msgs = core.take_buffered(POLL_BATCH_COUNT_MAX);
+            let msgs = core.take_buffered(max);
             if !msgs.is_empty() {
                 return Ok(msgs);
             }
