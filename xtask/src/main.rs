@@ -5,6 +5,8 @@
 //! once they exist), installing what each suite needs, and prints how long each took. It stops
 //! at the first failing suite and exits non-zero.
 
+mod python_suite;
+
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(),
+        Some("test-python") => python_suite::run(),
         _ => {
             eprintln!("usage: cargo xtask test");
             ExitCode::from(2)
@@ -64,6 +67,7 @@ fn suites() -> Vec<Suite> {
             program: "cargo",
             args: vec!["test", "--workspace", "--doc"],
         },
+        python_suite::suite(),
     ]
 }
 
