@@ -53,6 +53,16 @@ fn step(name: &'static str, program: impl AsRef<std::ffi::OsStr>, cwd: &Path) ->
     Step { name, command }
 }
 
+/// `PATH` with the venv's `bin` first, as an activated venv has it (maturin's build backend
+/// runs the `maturin` it finds there).
+fn venv_path(venv: &Path) -> std::ffi::OsString {
+    let mut dirs = vec![venv.join("bin")];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
 fn steps(root: &Path) -> Vec<Step> {
     let target = target_dir(root);
     let venv = target.join("python-venv");
@@ -90,6 +100,8 @@ fn steps(root: &Path) -> Vec<Step> {
         ])
         .args(["--no-build-isolation", "--force-reinstall", "--no-deps"])
         .arg("./bindings/python")
+        .env("PATH", venv_path(&venv))
+        .env("VIRTUAL_ENV", &venv)
         .env("MATURIN_PEP517_ARGS", "--profile dev")
         .env("MATURIN_NO_INSTALL_RUST", "1");
     out.push(s);
