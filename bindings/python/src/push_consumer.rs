@@ -9,7 +9,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use ferrocket::client::push_consumer::{MessageListener, PushConsumerBuilder};
+use ferrocket::client::push_consumer::{
+    ConsumeConcurrentlyStatus, MessageListener, PushConsumerBuilder,
+};
 use ferrocket::client::validate::validate_topic;
 use ferrocket::protocol::MessageModel;
 use ferrocket::{ClientError, PushConsumer, Selector};
@@ -76,8 +78,23 @@ fn push_options(
     Ok(b)
 }
 
-/// The builder for the constructor's arguments; see the module doc.
+/// The builder for the constructor's arguments (see the module doc), checked now by building a
+/// probe consumer with a no-op listener, so a bad setting fails the constructor, not `start`.
 pub fn push_builder(
+    py: Python<'_>,
+    owner: &'static str,
+    args: &PushArgs<'_, '_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PushConsumerBuilder> {
+    let noop = |_: &[ferrocket::MessageExt], _: &mut _| ConsumeConcurrentlyStatus::ConsumeSuccess;
+    unchecked_push_builder(py, owner, args, kwargs)?
+        .listener(MessageListener::concurrently(noop))
+        .build()
+        .map_err(|e| client_error(py, &e))?;
+    unchecked_push_builder(py, owner, args, kwargs)
+}
+
+fn unchecked_push_builder(
     py: Python<'_>,
     owner: &'static str,
     args: &PushArgs<'_, '_>,

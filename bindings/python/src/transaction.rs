@@ -88,11 +88,11 @@ impl TransactionListener for PyTransactionListener {
 }
 
 #[derive(Debug)]
-struct TransactionState {
+struct TxState {
     inner: Arc<TransactionProducer>,
 }
 
-impl Closeable for TransactionState {
+impl Closeable for TxState {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let p = self.inner.clone();
         wait(py, async move { p.shutdown().await })
@@ -103,7 +103,7 @@ impl Closeable for TransactionState {
 #[pyclass(module = "ferrocket", name = "TransactionProducer", frozen)]
 #[derive(Debug)]
 pub struct PyTransactionProducer {
-    state: Arc<TransactionState>,
+    state: Arc<TxState>,
 }
 
 #[pymethods]
@@ -130,7 +130,7 @@ impl PyTransactionProducer {
         let inner =
             TransactionProducer::new(builder, listener).map_err(|e| client_error(py, &e))?;
         Ok(PyTransactionProducer {
-            state: Arc::new(TransactionState {
+            state: Arc::new(TxState {
                 inner: Arc::new(inner),
             }),
         })

@@ -77,6 +77,10 @@ def test_error_invalid_arguments(broker: Broker) -> None:
         PullConsumer("g", broker.addr, consume_from="middle")
     with pytest.raises(ferrocket.InvalidArgumentError, match="unknown option `threads_max`"):
         PushConsumer("g", broker.addr, threads_max=3)
+    with pytest.raises(ferrocket.InvalidArgumentError, match="consume threads"):
+        PushConsumer("g", broker.addr, threads=0)
+    with pytest.raises(ferrocket.InvalidArgumentError, match="pull batch size"):
+        PushConsumer("g", broker.addr, pull_batch_size=5000)
     with pytest.raises(ferrocket.InvalidArgumentError, match="body"):
         Message("t", 12345)  # type: ignore[arg-type]
 
