@@ -115,16 +115,23 @@ pub(super) async fn write_loop(
     let mut gather = BytesMut::new();
     loop {
         let first = tokio::select! {
-            () = signal.wait() => break,
+            // Frames first: a frame queued before the close is written, not dropped.
+            biased;
             frame = rx.recv() => match frame {
                 Some(frame) => frame,
                 None => break,
             },
+            () = signal.wait() => break,
         };
         if let Err(e) = write_batch(&mut write, &mut rx, &mut gather, first).await {
             shared.mark_dead(e.kind(), e.to_string());
             return;
         }
+    }
+    // Closing: oneway frames (an `EndTransaction`, a last offset commit) queued before the
+    // close was asked for still go out; there are at most `CLIENT_OUTBOUND_FRAMES_MAX`.
+    if let Ok(first) = rx.try_recv() {
+        let _ = write_batch(&mut write, &mut rx, &mut gather, first).await;
     }
     let _ = write.shutdown().await;
 }
