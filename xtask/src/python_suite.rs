@@ -8,7 +8,8 @@
 //!    builds), with the venv's maturin (`--no-build-isolation`) and without fetching Rust
 //!    (`MATURIN_NO_INSTALL_RUST=1`);
 //! 4. pytest on `bindings/python/tests` (`FERROCKET_BIN` names the binary), then
-//!    `mypy --strict` on the typed example and `python -m mypy.stubtest ferrocket`.
+//!    `mypy --strict` on the examples (the typed example among them) and the tests, and
+//!    `python -m mypy.stubtest ferrocket`.
 //!
 //! Each step is printed with the time it took; the first failing step ends the suite.
 
@@ -110,9 +111,9 @@ fn steps(root: &Path) -> Vec<Step> {
         .args(["-m", "pytest", "-q", "--durations=10", "tests"])
         .env("FERROCKET_BIN", &binary);
     out.push(s);
-    let mut s = step("mypy --strict examples/typed_example.py", &python, &package);
+    let mut s = step("mypy --strict examples tests", &python, &package);
     s.command
-        .args(["-m", "mypy", "--strict", "examples/typed_example.py"]);
+        .args(["-m", "mypy", "--strict", "examples", "tests"]);
     out.push(s);
     // From the target folder, so the source tree cannot shadow the installed package.
     let mut s = step("python -m mypy.stubtest ferrocket", &python, &target);

@@ -8,7 +8,10 @@
 //! worker waits for the GIL. The queue is bounded by a semaphore of `max_outstanding_async`
 //! permits, taken before a send starts and given back once its future is resolved, so the
 //! queue can never be full (and `send_async` waits, GIL released, when that many are
-//! outstanding). `shutdown` waits for the outstanding sends, then joins the callback thread.
+//! outstanding). `send_async` hands the send to a short runtime task that only starts the
+//! client's own `send_async` and does not wait for it; it ends at once and needs no owner.
+//! `shutdown` first takes every permit back (every future resolved), then shuts the client
+//! down and joins the callback thread.
 
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, ThreadId};
@@ -18,15 +21,19 @@ use ferrocket::client::config::ASYNC_SEND_OUTSTANDING_MAX_DEFAULT;
 use ferrocket::client::producer::ProducerBuilder;
 use ferrocket::{ClientError, Message, Producer};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc};
 
 use crate::error::{client_error, internal_error};
 use crate::lifecycle::{Closeable, track};
 use crate::message::{PyMessage, PyMessageQueue};
 use crate::options::{Kwargs, client_config};
 use crate::results::PySendResult;
-use crate::runtime::{call, wait};
+use crate::runtime::{call, runtime, wait};
+
+/// `concurrent.futures.Future`, looked up once.
+static FUTURE_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Resolved `send_async` futures per GIL acquisition at most.
 const CALLBACK_BATCH_MAX: usize = 256;
@@ -122,15 +129,19 @@ fn run_callbacks(mut rx: mpsc::Receiver<Completion>) {
 pub struct ProducerState {
     pub inner: Arc<Producer>,
     permits: Arc<Semaphore>,
+    /// `max_outstanding_async`: the permits `permits` started with.
+    outstanding: u32,
     callbacks: Mutex<Option<Callbacks>>,
 }
 
 impl ProducerState {
     /// The state of a built, unstarted producer.
     pub fn new(inner: Producer, outstanding: usize) -> Arc<ProducerState> {
+        let outstanding = u32::try_from(outstanding).unwrap_or(u32::MAX).max(1);
         Arc::new(ProducerState {
             inner: Arc::new(inner),
-            permits: Arc::new(Semaphore::new(outstanding)),
+            permits: Arc::new(Semaphore::new(outstanding as usize)),
+            outstanding,
             callbacks: Mutex::new(None),
         })
     }
@@ -149,7 +160,9 @@ impl ProducerState {
         Ok(())
     }
 
-    /// Starts sending `msg`; `future` (a `concurrent.futures.Future`) gets the result.
+    /// Starts sending `msg`; `future` (a `concurrent.futures.Future`) gets the result. Takes
+    /// a permit (waiting with the GIL released only when `max_outstanding_async` are out),
+    /// then hands the send to a runtime task without waiting for it.
     fn send_async(&self, py: Python<'_>, msg: Message, future: Py<PyAny>) -> PyResult<()> {
         let tx = match &*self.callbacks.lock().unwrap_or_else(|e| e.into_inner()) {
             Some(cb) => cb.tx.clone(),
@@ -158,37 +171,82 @@ impl ProducerState {
             }
             None => return Err(client_error(py, &ClientError::NotStarted)),
         };
-        let (producer, permits) = (self.inner.clone(), self.permits.clone());
-        call(py, async move {
-            let permit = permits
-                .acquire_owned()
-                .await
-                .map_err(|_| ClientError::ShutDown)?;
-            producer
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::NoPermits) => {
+                let permits = self.permits.clone();
+                call(py, async move {
+                    permits
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| ClientError::ShutDown)
+                })?
+            }
+            Err(TryAcquireError::Closed) => return Err(client_error(py, &ClientError::ShutDown)),
+        };
+        let producer = self.inner.clone();
+        // The permit and the future go to whichever of the callback and the error path runs.
+        let slot = Arc::new(Mutex::new(Some((future, permit))));
+        let in_callback = slot.clone();
+        let on_error = tx.clone();
+        runtime().spawn(async move {
+            let started = producer
                 .send_async(msg, move |result| {
-                    let done = Completion {
-                        future,
-                        result,
-                        _permit: permit,
-                    };
-                    // Never full (see the module doc); closed only after shutdown's join.
-                    let _ = tx.try_send(done);
+                    if let Some((future, permit)) = locked(&in_callback).take() {
+                        // Never full (see the module doc); closed only after the drain.
+                        let _ = tx.try_send(Completion {
+                            future,
+                            result,
+                            _permit: permit,
+                        });
+                    }
                 })
-                .await
-        })
+                .await;
+            // Only on failure: on success the callback owns the slot (it may not have run yet).
+            if let Err(e) = started
+                && let Some((future, permit)) = locked(&slot).take()
+            {
+                let _ = on_error.try_send(Completion {
+                    future,
+                    result: Err(e),
+                    _permit: permit,
+                });
+            }
+        });
+        Ok(())
     }
+
+    /// Waits (GIL released) until every `send_async` future is resolved, then refuses more.
+    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+        let permits = self.permits.clone();
+        let all = self.outstanding;
+        if !permits.is_closed() {
+            // Fair: sends that started before the drain finish first, later ones wait.
+            let _all = wait(py, async move { permits.acquire_many_owned(all).await })?;
+        }
+        self.permits.close();
+        Ok(())
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Closeable for ProducerState {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let on_callback_thread = locked(&self.callbacks)
+            .as_ref()
+            .is_some_and(|cb| cb.thread == std::thread::current().id());
+        // A done-callback that shuts its own producer down cannot wait for the futures its
+        // thread resolves; the rest of the shutdown still runs.
+        if !on_callback_thread {
+            self.drain(py)?;
+        }
+        self.permits.close();
         let producer = self.inner.clone();
         wait(py, async move { producer.shutdown().await })?;
-        self.permits.close();
-        let callbacks = self
-            .callbacks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let callbacks = locked(&self.callbacks).take();
         if let Some(Callbacks { tx, handle, thread }) = callbacks {
             drop(tx);
             // A done-callback that shuts its own producer down must not join itself.
@@ -202,7 +260,13 @@ impl Closeable for ProducerState {
     }
 }
 
-/// A message producer; see the module doc.
+/// A message producer (RocketMQ's DefaultMQProducer): `send`, `send_async` (a
+/// `concurrent.futures.Future`), `send_oneway`, `send_orderly`, `send_batch`, `send_to_queue`.
+/// `start()`/`shutdown()` or `with Producer(group, namesrv, **options) as p:`. Options:
+/// `send_timeout` (s), `retries`, `latency_fault_tolerance`, `max_outstanding_async`,
+/// `auto_create_queue_count`, `compress_body_over` (bytes), `timer_max_delay` (s) and the
+/// client settings `connect_timeout`, `request_timeout`, `route_refresh_interval`,
+/// `heartbeat_interval` (s).
 #[pyclass(module = "ferrocket", name = "Producer", frozen)]
 #[derive(Debug)]
 pub struct PyProducer {
@@ -272,9 +336,8 @@ impl PyProducer {
     fn send_async(&self, py: Python<'_>, msg: PyRef<'_, PyMessage>) -> PyResult<Py<PyAny>> {
         let m = msg.inner.clone();
         drop(msg);
-        let future = py
-            .import("concurrent.futures")?
-            .getattr("Future")?
+        let future = FUTURE_CLASS
+            .import(py, "concurrent.futures", "Future")?
             .call0()?;
         // Running: the send has started and cannot be cancelled any more.
         future.call_method0("set_running_or_notify_cancel")?;

@@ -132,7 +132,10 @@ pub async fn next_message(c: Arc<PullConsumer>) -> Result<Option<MessageExt>, Cl
     }
 }
 
-/// A pull consumer; see the module doc.
+/// A pull consumer (RocketMQ's DefaultLitePullConsumer): `subscribe` or `assign`, then
+/// `poll(timeout)` or `for msg in consumer`, `commit()`, `seek(queue, offset)`. Options:
+/// `auto_commit`, `auto_commit_interval` (s), `pull_batch_size`, `poll_timeout` (s),
+/// `long_poll` (s), `pull_error_backoff` (s) and the client settings.
 #[pyclass(module = "ferrocket", name = "PullConsumer", frozen)]
 #[derive(Debug)]
 pub struct PyPullConsumer {

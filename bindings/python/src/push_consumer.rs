@@ -245,7 +245,12 @@ impl Closeable for PushState {
     }
 }
 
-/// A push consumer; see the module doc.
+/// A push consumer (RocketMQ's DefaultMQPushConsumer): `subscribe(topic, expression)`, set
+/// the listener `fn(msgs) -> ConsumeResult` with `listener(fn)` (also a decorator), then
+/// `start()`. The listener runs on `threads` consume threads; raising counts as
+/// RECONSUME_LATER. Options: the builder settings (`consume_batch_max`, `pull_batch_size`,
+/// `max_reconsume_times`, `rebalance_interval` (s), `long_poll` (s), `await_termination` (s),
+/// `broadcast_offset_dir`, `allocate_strategy`, …) and the client settings.
 #[pyclass(module = "ferrocket", name = "PushConsumer", frozen)]
 #[derive(Debug)]
 pub struct PyPushConsumer {

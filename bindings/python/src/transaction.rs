@@ -99,7 +99,10 @@ impl Closeable for TxState {
     }
 }
 
-/// A transactional producer; see the module doc.
+/// A transactional producer (RocketMQ's TransactionMQProducer):
+/// `send_in_transaction(msg, execute=fn, arg=None)` stores a half message, runs
+/// `execute(msg, arg) -> TransactionState` and tells the broker; `check(msg) ->
+/// TransactionState` answers the broker's check-backs. Raising counts as UNKNOWN.
 #[pyclass(module = "ferrocket", name = "TransactionProducer", frozen)]
 #[derive(Debug)]
 pub struct PyTransactionProducer {

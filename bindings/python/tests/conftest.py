@@ -129,6 +129,11 @@ class Recorder:
             self.seen.extend(msgs)
             self.threads.add(threading.current_thread().name)
 
+    def listen(self, msgs: list[ferrocket.MessageExt]) -> ferrocket.ConsumeResult:
+        """A listener that records and consumes."""
+        self.record(msgs)
+        return ferrocket.ConsumeResult.SUCCESS
+
     def count(self) -> int:
         with self.lock:
             return len(self.seen)

@@ -17,7 +17,7 @@ def test_sql92_filter(broker: Broker, producer: ferrocket.Producer) -> None:
     recorder = Recorder()
     consumer = PushConsumer("sql92-filter", broker.addr, consume_from="first", **PUSH_OPTIONS)
     consumer.subscribe(topic, Sql("a > 5 AND region IN ('eu', 'us')"))
-    consumer.listener(lambda msgs: (recorder.record(msgs), ConsumeResult.SUCCESS)[1])
+    consumer.listener(recorder.listen)
     cases = [("7", "eu", True), ("9", "us", True), ("3", "eu", False), ("8", "asia", False)]
     with consumer:
         for i, (a, region, _) in enumerate(cases):
@@ -74,9 +74,12 @@ def test_deliver_at(broker: Broker, producer: ferrocket.Producer) -> None:
     arrived: list[float] = []
     consumer = PushConsumer("deliver-at", broker.addr, consume_from="first", **PUSH_OPTIONS)
     consumer.subscribe(topic)
-    consumer.listener(
-        lambda msgs: (arrived.extend(time.time() for m in msgs if m.body == b"timed"), ConsumeResult.SUCCESS)[1]
-    )
+
+    @consumer.listener
+    def on_messages(msgs: list[ferrocket.MessageExt]) -> ConsumeResult:
+        arrived.extend(time.time() for m in msgs if m.body == b"timed")
+        return ConsumeResult.SUCCESS
+
     with consumer:
         at = int(time.time() * 1000) + 1500
         msg = Message(topic, b"timed", deliver_at=at)

@@ -110,15 +110,14 @@ def test_push_broadcasting(broker: Broker, producer: ferrocket.Producer, tmp_pat
             **PUSH_OPTIONS,
         )
         c.subscribe(topic)
-        c.listener(lambda msgs, r=recorder: (r.record(msgs), ConsumeResult.SUCCESS)[1])
+        c.listener(recorder.listen)
         c.start()
         consumers.append(c)
     try:
         for i in range(count):
             producer.send(Message(topic, f"b{i}"))
         want = {f"b{i}".encode() for i in range(count)}
-        for r in recorders:
-            assert wait_until(lambda r=r: want <= set(r.bodies()), timeout=30)
+        assert wait_until(lambda: all(want <= set(r.bodies()) for r in recorders), timeout=30)
     finally:
         for c in consumers:
             c.shutdown()
@@ -171,7 +170,7 @@ def test_listener_returning_none_is_redelivered(broker: Broker, producer: ferroc
         seen.append(msgs[0].reconsume_times)
         return None if len(seen) == 1 else ConsumeResult.SUCCESS
 
-    consumer.listener(on_messages)
+    consumer.listener(on_messages)  # type: ignore[type-var]  # returning None on purpose
     with consumer:
         producer.send(Message(topic, b"forgot"))
         assert wait_until(lambda: len(seen) >= 2, timeout=30)

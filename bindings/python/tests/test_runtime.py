@@ -152,7 +152,12 @@ def test_listener_calls_run_while_the_main_thread_waits(broker: Broker, producer
     got = threading.Event()
     consumer = ferrocket.PushConsumer("listener-while-waiting", broker.addr, consume_from="first")
     consumer.subscribe(topic)
-    consumer.listener(lambda msgs: (got.set(), ferrocket.ConsumeResult.SUCCESS)[1])
+
+    @consumer.listener
+    def on_messages(msgs: list[ferrocket.MessageExt]) -> ferrocket.ConsumeResult:
+        got.set()
+        return ferrocket.ConsumeResult.SUCCESS
+
     idle = PullConsumer("listener-while-waiting-idle", broker.addr)
     idle.assign([ferrocket.MessageQueue("listener_while_waiting_none", "broker-a", 0)])
     with consumer, idle:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import concurrent.futures
 import re
 
+import pytest
+
 import ferrocket
-from ferrocket import Message, SendStatus
+from ferrocket import Message, Producer, SendStatus
 
 from conftest import Broker, read_back
 
@@ -72,7 +74,7 @@ def test_send_async_failure_resolves_future(broker: Broker) -> None:
 def test_send_oneway(broker: Broker, producer: ferrocket.Producer) -> None:
     """A oneway send returns None; the message is consumed afterwards."""
     producer.send(Message("send_oneway", b"create the topic"))
-    assert producer.send_oneway(Message("send_oneway", b"fire and forget")) is None
+    producer.send_oneway(Message("send_oneway", b"fire and forget"))
     consumer = ferrocket.PullConsumer("send-oneway-reader", broker.addr, consume_from="first")
     consumer.subscribe("send_oneway")
     with consumer:
@@ -117,3 +119,16 @@ def test_send_to_queue(broker: Broker, producer: ferrocket.Producer) -> None:
     assert result.queue == queue
     [back] = read_back(broker, queue, result.queue_offset)
     assert back.body == b"third"
+
+
+def test_send_async_back_pressure_and_shutdown_drain(broker: Broker) -> None:
+    """With max_outstanding_async=4, 300 async sends still all complete (send_async waits for
+    a slot), and shutdown returns only once every future is resolved."""
+    p = Producer("pg-async-drain", broker.addr, max_outstanding_async=4)
+    p.start()
+    futures = [p.send_async(Message("send_async_drain", f"d{i}")) for i in range(300)]
+    p.shutdown()
+    assert all(f.done() for f in futures)
+    assert all(f.result().status is SendStatus.SEND_OK for f in futures)
+    with pytest.raises(ferrocket.IllegalStateError):
+        p.send_async(Message("send_async_drain", b"late"))

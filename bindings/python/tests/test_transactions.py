@@ -16,7 +16,7 @@ def consumer_of(broker: Broker, topic: str, recorder: Recorder) -> PushConsumer:
     """A started push consumer of `topic` recording what it gets."""
     consumer = PushConsumer(f"{topic}-cg", broker.addr, consume_from="first", **PUSH_OPTIONS)
     consumer.subscribe(topic)
-    consumer.listener(lambda msgs: (recorder.record(msgs), ConsumeResult.SUCCESS)[1])
+    consumer.listener(recorder.listen)
     consumer.start()
     return consumer
 
