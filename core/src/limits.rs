@@ -203,6 +203,34 @@ pub const TRANSACTION_CHECK_MAX_DEFAULT: u32 = 15;
 /// Check requests a transaction producer queues before it drops new ones
 /// (`checkRequestHoldMax`).
 pub const TRANSACTION_CHECK_QUEUE_MAX: usize = 2000;
+// ---------------------------------------------------------------------------------------------
+// Subscription groups and group administration
+// ---------------------------------------------------------------------------------------------
+
+/// Retry queues of a subscription group by default (RocketMQ's `retryQueueNums`).
+pub const RETRY_QUEUE_COUNT_DEFAULT: u16 = 1;
+/// Most redeliveries a subscription group may allow (`retry_max_times`); RocketMQ's levels
+/// make each retry past the 16th wait 2 h, so this is years of retrying.
+pub const RETRY_MAX_TIMES_MAX: u32 = 10_000;
+/// The broker id a group's consumers should read from when they keep up (RocketMQ's
+/// `brokerId`: the master).
+pub const GROUP_READ_BROKER_ID_DEFAULT: u64 = 0;
+/// The broker id a group's consumers should read from when they fall behind (RocketMQ's
+/// `whichBrokerWhenConsumeSlowly`: the first slave).
+pub const GROUP_SLOW_READ_BROKER_ID_DEFAULT: u64 = 1;
+/// `ConsumerSendBack.max_reconsume_times` meaning "not set by the consumer: use the group's
+/// `retry_max_times`".
+pub const MAX_RECONSUME_TIMES_UNSET: u32 = u32::MAX;
+/// Groups described in one `DescribeGroups` answer.
+pub const GROUP_DESCRIBE_COUNT_MAX: usize = 65_536;
+/// Queues in the progress of one group in a `DescribeGroups` answer.
+pub const GROUP_PROGRESS_QUEUE_COUNT_MAX: usize = 65_536;
+/// Queues moved by one `ResetOffset` (request, notice or answer).
+pub const RESET_OFFSET_QUEUE_COUNT_MAX: usize = 65_536;
+/// Offset-reset notices a consumer queues before it drops new ones (it then continues from
+/// the broker's offsets when it next takes the queues).
+pub const RESET_NOTICE_QUEUE_LEN: usize = 64;
+
 // Push consumer defaults (RocketMQ's `DefaultMQPushConsumer`)
 // ---------------------------------------------------------------------------------------------
 
@@ -275,3 +303,6 @@ const _: () = assert!(
 const _: () = assert!((AUTO_CREATE_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
 const _: () = assert!((CREATE_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
 const _: () = assert!(QUEUE_COUNT_MAX <= u16::MAX as usize);
+const _: () = assert!((RETRY_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
+const _: () = assert!(MAX_RECONSUME_TIMES_DEFAULT <= RETRY_MAX_TIMES_MAX);
+const _: () = assert!(RETRY_MAX_TIMES_MAX < MAX_RECONSUME_TIMES_UNSET);

@@ -100,6 +100,10 @@ pub struct BrokerConfig {
     pub auto_create_topic: bool,
     /// Queues of an auto-created topic when the producer does not say.
     pub auto_create_queue_count: u16,
+    /// Whether a consumer group's first heartbeat creates its subscription-group config
+    /// (RocketMQ's `autoCreateSubscriptionGroup`); when off, pulls of an unknown group get
+    /// `SUBSCRIPTION_GROUP_NOT_EXIST`.
+    pub auto_create_subscription_group: bool,
     /// Connections accepted at once.
     pub max_connections: usize,
     /// How long a peer may take to finish a frame it started.
@@ -154,6 +158,7 @@ impl Default for BrokerConfig {
             retention_check_interval_ms: RETENTION_CHECK_INTERVAL_MS_DEFAULT,
             auto_create_topic: true,
             auto_create_queue_count: AUTO_CREATE_QUEUE_COUNT_DEFAULT,
+            auto_create_subscription_group: true,
             max_connections: CONNECTIONS_MAX_DEFAULT,
             frame_read_timeout_ms: FRAME_READ_TIMEOUT_MS_DEFAULT,
             idle_timeout_ms: CONNECTION_IDLE_TIMEOUT_MS_DEFAULT,

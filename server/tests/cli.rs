@@ -25,12 +25,21 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// A server with extra `--set key=value` settings.
+    fn start_with(settings: &[&str]) -> Server {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("ferrocket-cli-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let (child, addr) = common::spawn_standalone(&dir, &["--set", "segment_size=16777216"]);
+        let mut args = vec!["--set", "segment_size=16777216"];
+        for setting in settings {
+            args.extend(["--set", setting]);
+        }
+        let (child, addr) = common::spawn_standalone(&dir, &args);
         Server { child, addr, dir }
     }
 
@@ -387,4 +396,220 @@ fn sql_consume_query_and_track() {
         group.is_some_and(|l| l.contains(" state=CONSUMED ")),
         "{track:?}"
     );
+}
+
+/// `admin group create|update|list|delete` end to end: RocketMQ's defaults, update keeping
+/// unset values, clear errors for an existing or missing group, and a consumer of a group
+/// whose consumption is disabled told why on stderr.
+#[test]
+fn admin_group_lifecycle() {
+    let server = Server::start();
+    let created = server
+        .run("admin group create G1 --max-retries 3 --broadcast-enable false")
+        .ok();
+    let expected = "created group G1 (consume on, broadcast off, 1 retry queue(s), 3 retries, \
+                    read broker 0, slow read broker 1) on ";
+    assert!(created.stdout.starts_with(expected), "{created:?}");
+    let again = server.run("admin group create G1");
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("already exists"), "{again:?}");
+    let missing = server.run("admin group update Nope --max-retries 1");
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(
+        missing.stderr.contains("SUBSCRIPTION_GROUP_NOT_EXIST"),
+        "{missing:?}"
+    );
+    let updated = server
+        .run("admin group update G1 --consume-enable false")
+        .ok();
+    assert!(
+        updated
+            .stdout
+            .contains("(consume off, broadcast off, 1 retry queue(s), 3 retries"),
+        "{updated:?}"
+    );
+    let listed = server.run("admin group list --json").ok().stdout;
+    assert!(
+        listed.contains(r#""group":"G1","#) && listed.contains(r#""consume_enable":false"#),
+        "{listed}"
+    );
+    server.run_with_stdin("produce -t Off", "x\n").ok();
+    let refused = server
+        .run("consume -t Off -g G1 --from-beginning --timeout-ms 1500")
+        .ok();
+    assert_eq!(refused.stdout, "", "nothing consumed: {refused:?}");
+    assert!(
+        refused.stderr.contains("`G1` may not consume"),
+        "the reason is logged: {refused:?}"
+    );
+    server.run("admin group delete G1 --remove-offsets").ok();
+    let listed = server.run("admin group list").ok().stdout;
+    assert!(!listed.contains("G1 "), "{listed}");
+}
+
+/// The lines of a `consume` run, by body.
+fn bodies(out: &Outcome) -> BTreeSet<String> {
+    out.lines()
+        .iter()
+        .map(|l| field(l, "body").to_owned())
+        .collect()
+}
+
+/// `consume` is a push consumer: `-s` tag expressions, `--orderly` (per-queue order),
+/// `--broadcast` (local offsets: a second run sees nothing new); `admin group progress` (and
+/// its alias `describe`) shows the group's offsets.
+#[test]
+fn consume_push_modes_and_progress() {
+    let server = Server::start();
+    server
+        .run_with_stdin("produce -t Modes --tags TagA", "a1\na2\na3\n")
+        .ok();
+    server
+        .run_with_stdin("produce -t Modes --tags TagB", "b1\nb2\nb3\n")
+        .ok();
+    let tagged = server
+        .run("consume -t Modes -g C1 --from-beginning -s TagA --max 3 --timeout-ms 20000")
+        .ok();
+    assert_eq!(
+        bodies(&tagged),
+        BTreeSet::from(["a1", "a2", "a3"].map(String::from))
+    );
+    let orderly = server
+        .run("consume -t Modes -g C2 --from-beginning --orderly --max 6 --timeout-ms 20000")
+        .ok();
+    assert_eq!(orderly.lines().len(), 6, "{orderly:?}");
+    let mut last: std::collections::BTreeMap<&str, u64> = Default::default();
+    for line in orderly.lines() {
+        let offset: u64 = field(line, "offset").parse().unwrap();
+        let queue = field(line, "queue");
+        assert!(last.get(queue).is_none_or(|l| *l < offset), "{orderly:?}");
+        last.insert(queue, offset);
+    }
+    let dir = server.dir.join("broadcast-offsets");
+    let dir = dir.to_str().unwrap();
+    let broadcast =
+        format!("consume -t Modes -g C3 --from-beginning --broadcast --offset-dir {dir}");
+    let first = server
+        .run(&format!("{broadcast} --max 6 --timeout-ms 20000"))
+        .ok();
+    assert_eq!(first.lines().len(), 6, "{first:?}");
+    let second = server.run(&format!("{broadcast} --timeout-ms 700")).ok();
+    assert_eq!(second.stdout, "", "the local offsets were kept");
+
+    let progress = server.run("admin group progress C2").ok();
+    assert!(
+        progress
+            .stdout
+            .starts_with("group C2: 0 member(s), total lag 0"),
+        "{progress:?}"
+    );
+    let json = server.run("admin group describe C2 --json").ok().stdout;
+    assert!(json.contains(r#""consumer_offset":"#), "{json}");
+}
+
+/// `admin group connections` lists a live member (a `consume` process) with its type, model
+/// and subscriptions; `admin group reset-offset --to-time 0` makes the group read again.
+#[test]
+fn group_connections_and_reset_offset() {
+    let server = Server::start();
+    server
+        .run_with_stdin("produce -t Modes --tags TagA", "a1\na2\na3\n")
+        .ok();
+    let tagged = server
+        .run("consume -t Modes -g C1 --from-beginning -s TagA --max 3 --timeout-ms 20000")
+        .ok();
+    assert_eq!(tagged.lines().len(), 3, "{tagged:?}");
+    let member = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+        .args([
+            "consume",
+            "-t",
+            "Modes",
+            "-g",
+            "C4",
+            "--timeout-ms",
+            "30000",
+        ])
+        .args(["-n", &server.addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn a member");
+    let member = KillOnDrop(member);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let connections = loop {
+        // Until the member's first heartbeat the group is unknown (exit 1).
+        let out = server.run("admin group connections C4");
+        if out.stdout.starts_with("group C4: 1 member(s)") || Instant::now() > deadline {
+            break out;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let row = connections.lines()[2];
+    assert!(
+        row.contains("PUSH") && row.contains("CLUSTERING") && row.contains("Modes=*"),
+        "{connections:?}"
+    );
+    drop(member);
+
+    let reset = server.run("admin group reset-offset C1 --to-time 0").ok();
+    assert!(
+        reset.stdout.contains("reset 4 queue(s) of group C1"),
+        "{reset:?}"
+    );
+    let again = server
+        .run("consume -t Modes -g C1 -s TagA --max 3 --timeout-ms 20000")
+        .ok();
+    assert_eq!(
+        bodies(&again),
+        BTreeSet::from(["a1", "a2", "a3"].map(String::from))
+    );
+}
+
+/// Kills a child process when dropped.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `produce --delay-level`, `--deliver-after` and `--deliver-at` end to end: none arrives
+/// before its time (the consume run takes at least the shortest delay), all arrive; a delay
+/// past the maximum is refused with a clear error.
+#[test]
+fn produce_delayed_end_to_end() {
+    let server = Server::start_with(&["message_delay_level=1s 2s"]);
+    let started = Instant::now();
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 1500;
+    server
+        .run_with_stdin("produce -t Later --delay-level 1", "level\n")
+        .ok();
+    server
+        .run_with_stdin("produce -t Later --deliver-after 1200ms", "after\n")
+        .ok();
+    let sent = server
+        .run_with_stdin(&format!("produce -t Later --deliver-at {at}"), "at\n")
+        .ok();
+    assert!(sent.stdout.starts_with("SEND_OK"), "{sent:?}");
+    let read = server
+        .run("consume -t Later -g L1 --from-beginning --max 3 --timeout-ms 20000")
+        .ok();
+    assert_eq!(
+        bodies(&read),
+        BTreeSet::from(["level", "after", "at"].map(String::from))
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "the last message is due 1.5 s after the start: {:?}",
+        started.elapsed()
+    );
+    let far = server.run_with_stdin("produce -t Later --deliver-after 4d", "far\n");
+    assert_eq!(far.code, 1, "{far:?}");
+    assert!(far.stderr.contains("maximum delay"), "{far:?}");
 }

@@ -1,7 +1,8 @@
 //! Delayed messages survive SIGKILL: the broker runs as a child process; producers send
-//! messages with delay levels and delivery times while it is killed at random moments, several
-//! times; after the last restart every acknowledged delayed message reaches its topic (at least
-//! once), none before its time.
+//! messages with delay levels, delivery times (`deliver_at`) and delays (`deliver_after`, 4 s:
+//! pending across several kills) while it is killed at random moments, several times; after
+//! the last restart every acknowledged delayed message reaches its topic (at least once), none
+//! before its time.
 //!
 //! `FERROCKET_TIMER_CRASH_CYCLES` sets the kill cycles (default 4).
 
@@ -84,7 +85,7 @@ async fn send_until_error(producer: Arc<Producer>, acked: Acked, cycle: usize) {
     for seq in 0.. {
         let body = format!("cycle {cycle} seq {seq}");
         let sent_at = now_ms();
-        let (msg, earliest) = match seq % 3 {
+        let (msg, earliest) = match seq % 4 {
             0 => (
                 Message::new(TOPIC, body.clone()).with_delay_level(1),
                 sent_at + 1000,
@@ -93,10 +94,15 @@ async fn send_until_error(producer: Arc<Producer>, acked: Acked, cycle: usize) {
                 Message::new(TOPIC, body.clone()).with_delay_level(2),
                 sent_at + 2000,
             ),
-            _ => {
+            2 => {
                 let at = sent_at + 1500;
                 (Message::new(TOPIC, body.clone()).with_deliver_at_ms(at), at)
             }
+            // Long enough to stay pending across several kills.
+            _ => (
+                Message::new(TOPIC, body.clone()).with_deliver_after(Duration::from_secs(4)),
+                sent_at + 4000,
+            ),
         };
         if producer.send(msg).await.is_err() {
             return;

@@ -155,3 +155,87 @@ async fn slow_disk_answers_flush_disk_timeout() {
     producer.shutdown().await;
     broker.shutdown().await;
 }
+
+/// In SYNC_FLUSH mode a send with `wait_store_msg_ok = false` is answered without waiting for
+/// the flush, and consumers see the message only once the flush made it durable.
+#[tokio::test]
+async fn no_wait_send_is_answered_before_the_flush() {
+    let storage = Arc::new(SimStorage::new());
+    let broker = TestBroker::start_with_storage(storage.clone(), |c| {
+        c.flush_disk_type = FlushDiskType::SyncFlush;
+    })
+    .await;
+    let mut conn = RawConn::connect(broker.addr()).await;
+    conn.call_ok(&CreateTopicRequest {
+        config: TopicConfig::new("Busy", 1),
+    })
+    .await;
+    storage.set_flush_delay(Duration::from_secs(5));
+    let mut request = send("no wait");
+    request.wait_store_msg_ok = false;
+    let started = std::time::Instant::now();
+    let (head, _) = conn.call(&request).await;
+    assert_eq!(head.status, Status::Ok, "{}", head.error_message);
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "answered before the 5 s flush"
+    );
+    let max: OffsetResponse = conn
+        .call_ok(&GetMaxOffsetRequest {
+            topic: "Busy".into(),
+            queue_id: 0,
+        })
+        .await;
+    assert_eq!(max.offset, 0, "not visible before it is durable");
+    storage.set_flush_delay(Duration::ZERO);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let max: OffsetResponse = conn
+            .call_ok(&GetMaxOffsetRequest {
+                topic: "Busy".into(),
+                queue_id: 0,
+            })
+            .await;
+        if max.offset == 1 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "visible once flushed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    broker.shutdown().await;
+}
+
+/// Connections beyond `max_connections` are closed at accept; once one closes, a new one is
+/// served.
+#[tokio::test]
+async fn connection_limit_is_enforced() {
+    let broker = TestBroker::start_with(|c| c.max_connections = 2).await;
+    let create = |name: &str| CreateTopicRequest {
+        config: TopicConfig::new(name, 1),
+    };
+    let mut first = RawConn::connect(broker.addr()).await;
+    first.call_ok(&create("Limit1")).await;
+    let mut second = RawConn::connect(broker.addr()).await;
+    second.call_ok(&create("Limit2")).await;
+    let mut third = RawConn::connect(broker.addr()).await;
+    third.expect_closed().await;
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut again = RawConn::connect(broker.addr()).await;
+        if let Some((head, _)) = again.try_call(&create("Limit3")).await {
+            assert_eq!(head.status, Status::Ok, "{}", head.error_message);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a freed slot is reused"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    second.call_ok(&create("Limit4")).await;
+    broker.shutdown().await;
+}

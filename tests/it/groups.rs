@@ -289,55 +289,6 @@ async fn seeks_work(pull: &ferrocket::PullConsumer, queue: &ferrocket::MessageQu
     );
 }
 
-/// `ferrocket group describe` lists the members and, per queue, the committed offset and lag
-/// of a group that consumed part of a topic.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn group_describe_shows_members_and_lag() {
-    let broker = TestBroker::start().await;
-    let (topic, group) = ("Described", "described-group");
-    create_topic(&broker, topic, 2).await;
-    send(&broker, topic, 0, 10).await;
-    let recorder = Recorder::default();
-    let consumer = member(&broker, group, topic, &recorder, 0).await;
-    assert!(wait_until(Duration::from_secs(10), || recorder.distinct() == 10).await);
-    let namesrv = broker.addr().to_string();
-    let mut described = None;
-    for _ in 0..50 {
-        let d = ferrocket_server::cli::group::describe(&namesrv, group)
-            .await
-            .unwrap();
-        let committed: u64 = d
-            .queues
-            .iter()
-            .filter(|q| q.topic == topic)
-            .map(|q| q.committed)
-            .sum();
-        if committed == 10 {
-            described = Some(d);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let d = described.expect("offsets committed");
-    assert_eq!(d.members, vec![consumer.client_id()]);
-    consumer.shutdown().await;
-    send(&broker, topic, 10, 5).await;
-    let d = ferrocket_server::cli::group::describe(&namesrv, group)
-        .await
-        .unwrap();
-    assert!(d.members.is_empty(), "the member left");
-    let lag: u64 = d
-        .queues
-        .iter()
-        .filter(|q| q.topic == topic)
-        .map(|q| q.lag())
-        .sum();
-    assert_eq!(lag, 5);
-    let text = ferrocket_server::cli::group::render(group, &d);
-    assert!(text.contains("total lag 5"), "{text}");
-    broker.shutdown().await;
-}
-
 /// A push consumer (of a new group, from the last offset) started before its topic exists
 /// starts anyway and consumes every message a producer sends after that.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

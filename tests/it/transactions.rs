@@ -171,6 +171,35 @@ async fn commit_is_visible_and_rollback_is_not() {
     broker.shutdown().await;
 }
 
+/// A transactional send before `start` is `NotStarted` and after `shutdown` is `ShutDown`,
+/// like a plain send.
+#[tokio::test]
+async fn send_needs_a_running_producer() {
+    let broker = start_broker(15).await;
+    let fixed = listener(LocalTransactionState::Commit, LocalTransactionState::Commit);
+    let builder = Producer::builder()
+        .group("tx-states")
+        .namesrv(&broker.addr().to_string());
+    let producer = TransactionProducer::new(builder, fixed).expect("build");
+    let early = producer
+        .send_message_in_transaction(Message::new("TxStates", "early"), &7u32)
+        .await;
+    assert!(
+        matches!(early, Err(ferrocket::ClientError::NotStarted)),
+        "{early:?}"
+    );
+    producer.start().await.expect("start");
+    producer.shutdown().await;
+    let late = producer
+        .send_message_in_transaction(Message::new("TxStates", "late"), &7u32)
+        .await;
+    assert!(
+        matches!(late, Err(ferrocket::ClientError::ShutDown)),
+        "{late:?}"
+    );
+    broker.shutdown().await;
+}
+
 /// `Unknown` stays invisible until the broker's check-back, answered `Commit`, makes it
 /// visible.
 #[tokio::test]

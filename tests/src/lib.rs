@@ -202,16 +202,22 @@ impl RawConn {
         self.stream.write_all(bytes).await
     }
 
-    /// Sends a request and returns its response head and body.
-    pub async fn call<R: Request>(&mut self, request: &R) -> (ResponseHead, Bytes) {
+    /// Sends a request and returns its response head and body, or `None` when the broker
+    /// closed the connection instead of answering.
+    pub async fn try_call<R: Request>(&mut self, request: &R) -> Option<(ResponseHead, Bytes)> {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id += 1;
         let mut out = BytesMut::new();
         encode_request(FrameKind::Request, correlation_id, request, &mut out).expect("encode");
-        self.write(&out).await.expect("write request");
-        let frame = self.read_frame().await.expect("a response");
+        self.write(&out).await.ok()?;
+        let frame = self.read_frame().await?;
         assert_eq!(frame.header.correlation_id, correlation_id);
-        (frame.response.expect("a response head"), frame.body)
+        Some((frame.response.expect("a response head"), frame.body))
+    }
+
+    /// Sends a request and returns its response head and body.
+    pub async fn call<R: Request>(&mut self, request: &R) -> (ResponseHead, Bytes) {
+        self.try_call(request).await.expect("a response")
     }
 
     /// Sends a request and decodes a successful response body.

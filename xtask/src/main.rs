@@ -3,8 +3,12 @@
 //! `cargo xtask test` is the README's one test command and what `.ci/run` calls: it runs the
 //! format and lint gates, then every test suite (Rust, and the C, Python and Node SDK suites
 //! once they exist), installing what each suite needs, and prints how long each took. It stops
-//! at the first failing suite and exits non-zero.
+//! at the first failing suite and exits non-zero. `cargo xtask test-c` runs only the C SDK
+//! suite (`c_suite`); `cargo xtask bench-c` compares C and Rust producer figures (`c_bench`);
+//! `cargo xtask test-python` runs only the Python SDK suite (`python_suite`).
 
+mod c_bench;
+mod c_suite;
 mod python_suite;
 
 use std::process::{Command, ExitCode};
@@ -14,9 +18,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(),
+        Some("test-c") => c_suite::run(),
+        Some("bench-c") => c_bench::run(),
         Some("test-python") => python_suite::run(),
         _ => {
-            eprintln!("usage: cargo xtask test");
+            eprintln!("usage: cargo xtask test | test-c | bench-c | test-python");
             ExitCode::from(2)
         }
     }
@@ -66,6 +72,11 @@ fn suites() -> Vec<Suite> {
             name: "rust doc tests",
             program: "cargo",
             args: vec!["test", "--workspace", "--doc"],
+        },
+        Suite {
+            name: "C SDK (incl. valgrind)",
+            program: "cargo",
+            args: vec!["xtask", "test-c"],
         },
         python_suite::suite(),
     ]

@@ -5,6 +5,7 @@
 //! `ClientError::Broker` naming the status (`TOPIC_EXIST_ALREADY`, `TOPIC_NOT_EXIST`…).
 
 mod groups;
+mod subscription;
 
 use std::sync::Arc;
 

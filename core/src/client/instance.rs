@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use crate::client::config::ClientConfig;
-use crate::client::connection::{ConnectOptions, RequestHandler};
+use crate::client::connection::{ConnectOptions, Connection, RequestHandler};
 use crate::client::error::ClientError;
 use crate::client::msg_id::client_id;
 use crate::client::pool::ConnectionPool;
-use crate::client::route::RouteCache;
+use crate::client::route::{MessageQueue, RouteCache};
 use crate::client::shutdown::{Tasks, lock};
-use crate::protocol::{ConsumerData, HeartbeatRequest};
+use crate::protocol::{ConsumerData, HeartbeatRequest, UnregisterClientRequest};
 
 #[derive(Debug, Default)]
 struct Groups {
@@ -168,5 +168,42 @@ impl ClientInstance {
         let conn = self.pool.get(addr).await?;
         conn.call(request, self.config.request_timeout).await?;
         Ok(())
+    }
+
+    /// A connection to the master of `mq`'s broker (from the cached route).
+    pub(crate) async fn master_conn(
+        &self,
+        mq: &MessageQueue,
+    ) -> Result<Arc<Connection>, ClientError> {
+        let route = self.routes.get(&mq.topic, false).await?;
+        let Some(addr) = route.master_addr(&mq.broker_name) else {
+            return Err(ClientError::NoRoute {
+                topic: mq.topic.clone(),
+                name_servers: self.routes.name_servers().addrs().to_vec(),
+            });
+        };
+        self.pool.get(addr).await
+    }
+
+    /// Tells every broker that this client leaves consumer `group`, so the other members
+    /// rebalance at once; failures are logged (a broker also notices the closed connection).
+    pub(crate) async fn unregister_consumer(&self, group: &str) {
+        let request = UnregisterClientRequest {
+            client_id: self.client_id().to_owned(),
+            producer_group: String::new(),
+            consumer_group: group.to_owned(),
+        };
+        for addr in self.routes.broker_addrs() {
+            let result = match self.pool.get(&addr).await {
+                Ok(conn) => conn
+                    .call(&request, self.config.request_timeout)
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                tracing::warn!(broker = %addr, error = %e, "unregister failed; the broker will notice the closed connection");
+            }
+        }
     }
 }

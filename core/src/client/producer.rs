@@ -147,7 +147,8 @@ impl Producer {
         tracing::info!(group = %self.core.group, "producer shut down");
     }
 
-    fn check_running(&self) -> Result<(), ClientError> {
+    /// `NotStarted` before `start`, `ShutDown` after `shutdown`.
+    pub(crate) fn check_running(&self) -> Result<(), ClientError> {
         match self.state.load(Ordering::Acquire) {
             RUNNING => Ok(()),
             CREATED => Err(ClientError::NotStarted),

@@ -17,15 +17,16 @@
 //! Each assigned queue has a fetch task (`fetch`) that long-polls its master and fills a
 //! bounded buffer (`queue_state`); `poll` drains the buffers; `commit` (and auto-commit every
 //! `auto_commit_interval`) sends, per queue, the offset after the last message `poll` returned.
-//! Queue choice lives in `assign`, offsets in `offsets`.
+//! Queue choice lives in `assign`, offsets in `offsets`, an operator's offset reset in `reset`.
 
 mod assign;
 mod builder;
 mod fetch;
 mod offsets;
+mod reset;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -103,6 +104,10 @@ pub(crate) struct ConsumerCore {
     pub(crate) allocate: Arc<dyn AllocateStrategy>,
     /// Reassign now (the broker's membership notice).
     pub(crate) reassign_now: Arc<Notify>,
+    /// When `start` was called (ms since the epoch): where `LastOffset` starts.
+    pub(crate) started_ms: AtomicU64,
+    /// Offset-reset notices from brokers, until `start` hands them to the reset task.
+    pub(crate) reset_rx: reset::ResetReceiver,
 }
 
 impl ConsumerCore {
@@ -213,6 +218,10 @@ impl PullConsumer {
             RUNNING => return Err(ClientError::AlreadyStarted),
             _ => return Err(ClientError::ShutDown),
         }
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        core.started_ms.store(now_ms, Ordering::Release);
         if *lock(&core.mode) == Mode::Subscribe {
             core.reassign_subscriptions().await?;
         }
@@ -230,6 +239,7 @@ impl PullConsumer {
             core.spawn_fetch(q);
         }
         core.spawn_periodic_tasks();
+        core.spawn_reset_task();
         core.instance.set_consumer(core.consumer_data());
         core.instance.heartbeat_all().await;
         if *lock(&core.mode) == Mode::Subscribe {
@@ -254,7 +264,7 @@ impl PullConsumer {
             tracing::warn!(group = %core.group, error = %e, "final commit failed");
         }
         if *lock(&core.mode) == Mode::Subscribe {
-            core.unregister().await;
+            core.instance.unregister_consumer(&core.group).await;
         }
         core.instance.remove_consumer(&core.group);
         core.instance.shutdown().await;

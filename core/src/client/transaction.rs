@@ -202,6 +202,7 @@ impl TransactionProducer {
         msg: Message,
         arg: &(dyn Any + Send + Sync),
     ) -> Result<TransactionSendResult, ClientError> {
+        self.producer.check_running()?;
         if msg.delay_level != 0 || msg.deliver_at_ms.is_some() {
             return Err(ClientError::InvalidArgument(
                 "a transactional message cannot be delayed".into(),

@@ -107,6 +107,14 @@ api_keys! {
     ConsumerSendBack = 54, "ConsumerSendBack", 0;
     /// A client leaves its producer or consumer group.
     UnregisterClient = 55, "UnregisterClient", 0;
+    /// Create or change a consumer group's config.
+    UpdateSubscriptionGroup = 56, "UpdateSubscriptionGroup", 0;
+    /// Delete a consumer group's config (and optionally its offsets).
+    DeleteSubscriptionGroup = 57, "DeleteSubscriptionGroup", 0;
+    /// Consumer groups' configs, members and per-queue progress.
+    DescribeGroups = 58, "DescribeGroups", 0;
+    /// Move a consumer group's offsets to a time; broker → members: the new offsets.
+    ResetOffset = 59, "ResetOffset", 0;
     /// Find stored messages by key, unique id, commit-log offset or queue offset.
     QueryMessage = 60, "QueryMessage", 0;
     /// Which consumer groups consumed one message.

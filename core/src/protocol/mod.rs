@@ -12,7 +12,9 @@ pub mod api_versions;
 pub mod check_transaction_state;
 pub mod consumer_send_back;
 pub mod create_topic;
+pub mod delete_subscription_group;
 pub mod delete_topic;
+pub mod describe_groups;
 pub mod describe_topic;
 pub mod end_transaction;
 pub mod error;
@@ -30,6 +32,7 @@ pub mod query_consumer_offset;
 pub mod query_message;
 pub mod query_route;
 pub mod record;
+pub mod reset_offset;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
@@ -39,6 +42,7 @@ pub mod types;
 pub mod unlock_batch;
 pub mod unregister_client;
 pub mod update_consumer_offset;
+pub mod update_subscription_group;
 pub mod update_topic;
 pub mod wire;
 
@@ -52,7 +56,12 @@ pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use check_transaction_state::CheckTransactionStateRequest;
 pub use consumer_send_back::ConsumerSendBackRequest;
 pub use create_topic::CreateTopicRequest;
+pub use delete_subscription_group::DeleteSubscriptionGroupRequest;
 pub use delete_topic::DeleteTopicRequest;
+pub use describe_groups::{
+    DESCRIBE_MEMBERS, DESCRIBE_PROGRESS, DescribeGroupsRequest, DescribeGroupsResponse,
+    GroupDescription, GroupMember, NO_CONSUMER_OFFSET, QueueProgress,
+};
 pub use describe_topic::{DescribeTopicRequest, DescribeTopicResponse, QueueStatus};
 pub use end_transaction::{EndTransactionRequest, TransactionResolution};
 pub use error::{DecodeError, EncodeError};
@@ -71,6 +80,7 @@ pub use pull::{PullRequest, PullResponse};
 pub use query_consumer_offset::QueryConsumerOffsetRequest;
 pub use query_message::{QueryBy, QueryMessageRequest, QueryMessageResponse};
 pub use query_route::{BrokerData, QueryRouteRequest, QueueData, TopicRoute};
+pub use reset_offset::{QueueOffset, ResetOffsetRequest, ResetOffsetResponse};
 pub use search_offset::SearchOffsetRequest;
 pub use send_batch::SendBatchRequest;
 pub use send_message::{SendMessageRequest, SendResponse};
@@ -83,6 +93,9 @@ pub use types::{
 pub use unlock_batch::UnlockBatchRequest;
 pub use unregister_client::UnregisterClientRequest;
 pub use update_consumer_offset::UpdateConsumerOffsetRequest;
+pub use update_subscription_group::{
+    GroupWriteMode, SubscriptionGroupConfig, UpdateSubscriptionGroupRequest,
+};
 pub use update_topic::UpdateTopicRequest;
 
 macro_rules! any_request {
@@ -143,6 +156,10 @@ any_request! {
     UnlockBatch(UnlockBatchRequest),
     ConsumerSendBack(ConsumerSendBackRequest),
     UnregisterClient(UnregisterClientRequest),
+    UpdateSubscriptionGroup(UpdateSubscriptionGroupRequest),
+    DeleteSubscriptionGroup(DeleteSubscriptionGroupRequest),
+    DescribeGroups(DescribeGroupsRequest),
+    ResetOffset(ResetOffsetRequest),
     QueryMessage(QueryMessageRequest),
     TrackMessage(TrackMessageRequest),
     EndTransaction(EndTransactionRequest),

@@ -39,6 +39,9 @@ pub enum Status {
     QueryNotFound,
     /// The subscription expression could not be parsed.
     SubscriptionParseFailed,
+    /// The consumer group has no subscription-group config on this broker (and auto-creation
+    /// is off, or the operation needs an existing group).
+    SubscriptionGroupNotExist,
     /// A request field is outside its documented range (bad name, bad queue id).
     InvalidParameter,
     /// The request bytes could not be decoded.
@@ -70,6 +73,7 @@ impl Status {
             Status::TopicExistAlready => 18,
             Status::QueryNotFound => 22,
             Status::SubscriptionParseFailed => 23,
+            Status::SubscriptionGroupNotExist => 26,
             Status::InvalidParameter => 29,
             Status::MalformedRequest => 1000,
             Status::StoreFull => 1001,
@@ -96,6 +100,7 @@ impl Status {
             18 => Status::TopicExistAlready,
             22 => Status::QueryNotFound,
             23 => Status::SubscriptionParseFailed,
+            26 => Status::SubscriptionGroupNotExist,
             29 => Status::InvalidParameter,
             1000 => Status::MalformedRequest,
             1001 => Status::StoreFull,
@@ -122,6 +127,7 @@ impl Status {
             Status::TopicExistAlready => "TOPIC_EXIST_ALREADY",
             Status::QueryNotFound => "QUERY_NOT_FOUND",
             Status::SubscriptionParseFailed => "SUBSCRIPTION_PARSE_FAILED",
+            Status::SubscriptionGroupNotExist => "SUBSCRIPTION_GROUP_NOT_EXIST",
             Status::InvalidParameter => "INVALID_PARAMETER",
             Status::MalformedRequest => "MALFORMED_REQUEST",
             Status::StoreFull => "STORE_FULL",
@@ -160,7 +166,7 @@ impl Status {
     }
 
     /// Every known status, in code order (for tables and tests).
-    pub const ALL: [Status; 19] = [
+    pub const ALL: [Status; 20] = [
         Status::Ok,
         Status::SystemError,
         Status::SystemBusy,
@@ -176,6 +182,7 @@ impl Status {
         Status::TopicExistAlready,
         Status::QueryNotFound,
         Status::SubscriptionParseFailed,
+        Status::SubscriptionGroupNotExist,
         Status::InvalidParameter,
         Status::MalformedRequest,
         Status::StoreFull,

@@ -144,6 +144,21 @@ impl ClientRegistry {
         groups
     }
 
+    /// The members of a consumer group with their address and what they announced for it,
+    /// sorted by client id.
+    pub fn members_of(&self, group: &str) -> Vec<(String, SocketAddr, ConsumerData)> {
+        let mut members: Vec<(String, SocketAddr, ConsumerData)> = self
+            .lock()
+            .iter()
+            .filter_map(|(id, c)| {
+                let data = c.consumer_groups.iter().find(|g| g.group == group)?;
+                Some((id.clone(), c.addr, data.clone()))
+            })
+            .collect();
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        members
+    }
+
     /// Ids of the clients in a consumer group, sorted.
     pub fn consumers_of(&self, group: &str) -> Vec<String> {
         let mut ids: Vec<String> = self

@@ -17,6 +17,7 @@ pub mod names;
 pub mod offsets;
 pub mod reply;
 pub mod scheduler;
+pub mod subscription_groups;
 pub mod topics;
 pub mod transaction;
 
@@ -34,6 +35,7 @@ use crate::broker::groups::GroupNotifier;
 use crate::broker::locks::LockManager;
 use crate::broker::offsets::ConsumerOffsets;
 use crate::broker::scheduler::Scheduler;
+use crate::broker::subscription_groups::SubscriptionGroupManager;
 use crate::broker::topics::TopicManager;
 use crate::broker::transaction::TransactionService;
 use crate::config::BrokerConfig;
@@ -73,6 +75,8 @@ pub struct BrokerState {
     pub store: Arc<Store>,
     /// Topic configs.
     pub topics: TopicManager,
+    /// Consumer groups' configs.
+    pub subscription_groups: SubscriptionGroupManager,
     /// Committed consumer offsets.
     pub offsets: ConsumerOffsets,
     /// Clients known from heartbeats.
@@ -185,6 +189,9 @@ async fn open_state(
         config.auto_create_queue_count,
     )
     .map_err(BrokerError::Metadata)?;
+    let subscription_groups =
+        SubscriptionGroupManager::load(config_dir.clone(), config.auto_create_subscription_group)
+            .map_err(BrokerError::Metadata)?;
     let transactions =
         TransactionService::open(&config_dir, &config).map_err(BrokerError::Metadata)?;
     let progress = config_dir.join("timer_progress");
@@ -197,6 +204,7 @@ async fn open_state(
         advertised,
         store,
         topics,
+        subscription_groups,
         offsets,
         clients: ClientRegistry::default(),
         transactions,

@@ -1,6 +1,7 @@
 //! Committed consumer offsets per group, topic and queue, saved to
 //! `{data_dir}/config/consumer_offsets.toml` every `offset_flush_interval_ms` and at shutdown
-//! (temporary file, fsync, rename).
+//! (temporary file, fsync, rename). Each offset keeps the time it last moved forward, for
+//! `DescribeGroups` ("last consume time").
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,6 +19,8 @@ struct OffsetRecord {
     topic: String,
     queue_id: u32,
     offset: u64,
+    #[serde(default)]
+    last_commit_ms: u64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -29,11 +32,20 @@ struct OffsetFile {
 
 type Key = (String, String, u32);
 
+/// One committed offset and when it last moved forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetEntry {
+    /// The committed offset.
+    pub offset: u64,
+    /// When a commit last moved it forward, ms since the epoch (0 = not since it was set).
+    pub last_commit_ms: u64,
+}
+
 /// The offset table.
 #[derive(Debug)]
 pub struct ConsumerOffsets {
     path: PathBuf,
-    table: Mutex<BTreeMap<Key, u64>>,
+    table: Mutex<BTreeMap<Key, OffsetEntry>>,
     dirty: AtomicBool,
     persist_lock: Mutex<()>,
 }
@@ -50,7 +62,13 @@ impl ConsumerOffsets {
         let table = file
             .offsets
             .into_iter()
-            .map(|r| ((r.group, r.topic, r.queue_id), r.offset))
+            .map(|r| {
+                let entry = OffsetEntry {
+                    offset: r.offset,
+                    last_commit_ms: r.last_commit_ms,
+                };
+                ((r.group, r.topic, r.queue_id), entry)
+            })
             .collect();
         Ok(ConsumerOffsets {
             path,
@@ -62,16 +80,63 @@ impl ConsumerOffsets {
 
     /// The group's committed offset of a queue.
     pub fn query(&self, group: &str, topic: &str, queue_id: u32) -> Option<u64> {
+        self.entry(group, topic, queue_id).map(|e| e.offset)
+    }
+
+    /// The group's committed offset of a queue with the time it last moved forward.
+    pub fn entry(&self, group: &str, topic: &str, queue_id: u32) -> Option<OffsetEntry> {
         self.lock()
             .get(&(group.to_owned(), topic.to_owned(), queue_id))
             .copied()
     }
 
-    /// Commits the group's offset of a queue.
+    /// Commits the group's offset of a queue (a consumer's commit: a move forward records the
+    /// time).
     pub fn commit(&self, group: &str, topic: &str, queue_id: u32, offset: u64) {
-        self.lock()
-            .insert((group.to_owned(), topic.to_owned(), queue_id), offset);
+        let now = now_ms();
+        let mut table = self.lock();
+        let entry = table
+            .entry((group.to_owned(), topic.to_owned(), queue_id))
+            .or_insert(OffsetEntry {
+                offset,
+                last_commit_ms: now,
+            });
+        if offset > entry.offset {
+            entry.last_commit_ms = now;
+        }
+        entry.offset = offset;
+        drop(table);
         self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Sets the group's offset of a queue by an operator (a reset: the commit time stays).
+    pub fn set(&self, group: &str, topic: &str, queue_id: u32, offset: u64) {
+        self.lock()
+            .entry((group.to_owned(), topic.to_owned(), queue_id))
+            .or_insert(OffsetEntry {
+                offset,
+                last_commit_ms: 0,
+            })
+            .offset = offset;
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Forgets every offset of a group.
+    pub fn delete_group(&self, group: &str) {
+        self.lock().retain(|(g, _, _), _| g != group);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// The topics the group holds offsets of, sorted.
+    pub fn topics_of(&self, group: &str) -> Vec<String> {
+        let mut topics: Vec<String> = self
+            .lock()
+            .keys()
+            .filter(|(g, _, _)| g == group)
+            .map(|(_, t, _)| t.clone())
+            .collect();
+        topics.dedup();
+        topics
     }
 
     /// Forgets every group's offsets of a topic.
@@ -84,7 +149,7 @@ impl ConsumerOffsets {
     pub fn all(&self) -> Vec<(String, String, u32, u64)> {
         self.lock()
             .iter()
-            .map(|((g, t, q), o)| (g.clone(), t.clone(), *q, *o))
+            .map(|((g, t, q), e)| (g.clone(), t.clone(), *q, e.offset))
             .collect()
     }
 
@@ -96,13 +161,14 @@ impl ConsumerOffsets {
         }
         let file = OffsetFile {
             offsets: self
-                .all()
-                .into_iter()
-                .map(|(group, topic, queue_id, offset)| OffsetRecord {
-                    group,
-                    topic,
-                    queue_id,
-                    offset,
+                .lock()
+                .iter()
+                .map(|((group, topic, queue_id), e)| OffsetRecord {
+                    group: group.clone(),
+                    topic: topic.clone(),
+                    queue_id: *queue_id,
+                    offset: e.offset,
+                    last_commit_ms: e.last_commit_ms,
                 })
                 .collect(),
         };
@@ -114,7 +180,13 @@ impl ConsumerOffsets {
         result
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Key, u64>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Key, OffsetEntry>> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

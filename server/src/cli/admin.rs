@@ -1,6 +1,7 @@
 //! `ferrocket admin`: topic administration (`topic create|update|delete|list|describe`) and
 //! mqadmin's spellings of the same (`updateTopic`, `topicList`, `deleteTopic`) so RocketMQ
-//! users' muscle memory works.
+//! users' muscle memory works; consumer groups (`group …`, in `group.rs`) and messages
+//! (`message …`, in `message.rs`).
 //!
 //! Every call goes to one broker: `-b/--broker`, else the master holding the topic according
 //! to the name servers, else (a topic the name servers do not know, or `list`) the first name
@@ -50,7 +51,8 @@ pub enum AdminCommand {
         #[arg(short = 't', long)]
         topic: String,
     },
-    /// Consumer groups: `describe G` (members, committed offset and lag per queue).
+    /// Consumer groups: create, update, delete, list, progress (alias describe), connections,
+    /// reset-offset.
     #[command(subcommand)]
     Group(crate::cli::group::GroupCommand),
 }
@@ -219,7 +221,9 @@ async fn dispatch(admin: &Admin, args: &AdminArgs) -> Result<(), String> {
             };
             message::run(admin, target, command).await
         }
-        AdminCommand::Group(command) => crate::cli::group::run(&args.client.namesrv, command).await,
+        AdminCommand::Group(command) => {
+            crate::cli::group::run(admin, &args.client, args.broker.as_deref(), command).await
+        }
     }
 }
 

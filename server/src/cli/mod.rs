@@ -10,6 +10,7 @@ pub mod bench;
 pub mod client;
 pub mod consume;
 pub mod group;
+pub mod group_view;
 pub mod message;
 pub mod output;
 pub mod produce;
@@ -43,7 +44,8 @@ pub enum Command {
     Produce(produce::ProduceArgs),
     /// Read messages of a topic as a consumer group and print them.
     Consume(consume::ConsumeArgs),
-    /// Administration: topics (mqadmin's updateTopic, topicList, deleteTopic work too).
+    /// Administration: topics, consumer groups, messages (mqadmin's updateTopic, topicList,
+    /// deleteTopic work too).
     Admin(admin::AdminArgs),
     /// Benchmarks: produce, consume, the machine baseline and the full report.
     Bench(bench::BenchArgs),
@@ -54,6 +56,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
         Command::Standalone(_) | Command::Broker(_) => "info",
+        // `consume` holds the listener call of the first message past `--max` through the
+        // shutdown on purpose (so it is not committed); the drain's warning about it is noise.
+        Command::Consume(_) => "warn,ferrocket::client::push_consumer::consume=error",
         _ => "warn",
     };
     init_tracing(cli.log.as_deref().unwrap_or(default_log));

@@ -66,6 +66,11 @@ pub struct ProduceArgs {
     /// milliseconds since the Unix epoch.
     #[arg(long, value_name = "TIME", value_parser = message::parse_time, conflicts_with = "batch")]
     deliver_at: Option<u64>,
+    /// Deliver each message after the delay of this level (1..=the broker's number of levels,
+    /// by default `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..),
+        conflicts_with_all = ["deliver_after", "deliver_at", "batch"])]
+    delay_level: Option<u8>,
     /// With stdin input: print only a summary at the end instead of one line per message.
     #[arg(long)]
     summary: bool,
@@ -150,6 +155,9 @@ fn message(args: &ProduceArgs, body: Bytes) -> Message {
     }
     if let Some(at) = args.deliver_at {
         msg = msg.with_deliver_at_ms(at);
+    }
+    if let Some(level) = args.delay_level {
+        msg = msg.with_delay_level(level);
     }
     msg
 }

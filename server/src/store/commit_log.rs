@@ -169,14 +169,14 @@ impl CommitLog {
         read_lock(&self.segments).values().cloned().collect()
     }
 
-    /// Bytes of all segment files, the spare included.
+    /// Bytes of all segment files holding the log. The spare is not counted: it holds no data
+    /// yet, and counting it would make a quota's usage jump by a segment at a moment the
+    /// service thread picks.
     pub(crate) fn total_bytes(&self) -> u64 {
-        let spare = lock(&self.spare).as_ref().map_or(0, |s| s.file.len());
-        spare
-            + read_lock(&self.segments)
-                .values()
-                .map(|s| s.file.len())
-                .sum::<u64>()
+        read_lock(&self.segments)
+            .values()
+            .map(|s| s.file.len())
+            .sum()
     }
 
     /// The segment holding `pos`, creating it (with base `pos`) when the log ends exactly there,

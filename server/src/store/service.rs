@@ -72,7 +72,10 @@ impl Inner {
             if let Err(e) = self.checkpoint() {
                 tracing::error!(error = %e, "checkpoint failed");
             }
-            if let Err(e) = self.commit_log.prepare_spare() {
+            // No spare while writes are refused: it would only take space retention must free.
+            if !self.refusing.load(std::sync::atomic::Ordering::Acquire)
+                && let Err(e) = self.commit_log.prepare_spare()
+            {
                 tracing::warn!(error = %e, "cannot create the next commit-log segment ahead");
             }
             if next_retention.is_some_and(|at| Instant::now() >= at) {

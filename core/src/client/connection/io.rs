@@ -2,8 +2,9 @@
 //!
 //! The reader owns the read half and a `FrameReader`; it completes pending calls and hands
 //! peer requests to the handler. The writer owns the write half and drains the bounded
-//! outbound queue, gathering small frames into one `write_all`. Whichever fails first marks
-//! the connection dead, which stops the other.
+//! outbound queue, gathering small frames into one `write_all`; on close it still writes the
+//! frames already queued. Whichever fails first marks the connection dead, which stops the
+//! other.
 
 use std::io::ErrorKind;
 use std::sync::Arc;
@@ -19,6 +20,8 @@ use crate::protocol::{FrameKind, FrameReader, RawFrame, ResponseHead, Status, en
 
 /// Bytes reserved in the read buffer before each read.
 const READ_CHUNK_LEN: usize = 64 * 1024;
+/// Longest a closing writer spends writing the frames still queued.
+const CLOSE_FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub(super) async fn read_loop(
     shared: Arc<Shared>,
@@ -115,23 +118,24 @@ pub(super) async fn write_loop(
     let mut gather = BytesMut::new();
     loop {
         let first = tokio::select! {
-            // Frames first: a frame queued before the close is written, not dropped.
-            biased;
+            () = signal.wait() => {
+                // Frames queued before the close are still written (a oneway send returned OK
+                // once its frame was queued), within a bound in case the peer stopped reading.
+                if let Ok(first) = rx.try_recv() {
+                    let flush = write_batch(&mut write, &mut rx, &mut gather, first);
+                    let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, flush).await;
+                }
+                break;
+            }
             frame = rx.recv() => match frame {
                 Some(frame) => frame,
                 None => break,
             },
-            () = signal.wait() => break,
         };
         if let Err(e) = write_batch(&mut write, &mut rx, &mut gather, first).await {
             shared.mark_dead(e.kind(), e.to_string());
             return;
         }
-    }
-    // Closing: oneway frames (an `EndTransaction`, a last offset commit) queued before the
-    // close was asked for still go out; there are at most `CLIENT_OUTBOUND_FRAMES_MAX`.
-    if let Ok(first) = rx.try_recv() {
-        let _ = write_batch(&mut write, &mut rx, &mut gather, first).await;
     }
     let _ = write.shutdown().await;
 }

@@ -13,6 +13,7 @@ use crate::client::allocate::{AllocateAveragely, AllocateStrategy};
 use crate::client::config::{ClientConfig, ConsumeFrom};
 use crate::client::error::ClientError;
 use crate::client::instance::ClientInstance;
+use crate::client::reset_notice;
 use crate::client::route::NameServers;
 use crate::client::shutdown::Tasks;
 use crate::client::validate::validate_group;
@@ -122,8 +123,13 @@ impl PullConsumerBuilder {
         }
         let reassign_now = Arc::new(Notify::new());
         let notice = reassign_now.clone();
+        let (reset_tx, reset_rx) = reset_notice::channel();
+        let handler_group = group.clone();
         let handler: crate::client::RequestHandler =
             Arc::new(move |frame: crate::protocol::RawFrame| {
+                if reset_notice::is_reset(&frame) {
+                    return reset_notice::accept(&frame, &handler_group, &reset_tx);
+                }
                 if frame.header.api_key == crate::protocol::ApiKey::NotifyConsumerIdsChanged.code()
                 {
                     notice.notify_one();
@@ -143,6 +149,8 @@ impl PullConsumerBuilder {
             tasks: Tasks::new(),
             allocate: self.allocate.unwrap_or_else(|| Arc::new(AllocateAveragely)),
             reassign_now,
+            started_ms: std::sync::atomic::AtomicU64::new(0),
+            reset_rx: Mutex::new(Some(reset_rx)),
         };
         Ok(PullConsumer {
             core: Arc::new(core),

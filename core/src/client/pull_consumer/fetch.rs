@@ -36,7 +36,7 @@ impl ConsumerCore {
     }
 
     async fn pull(&self, mq: &MessageQueue, offset: u64) -> Result<PullResponse, ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let filter = self.filter(&mq.topic);
         let hold = self.options.long_poll;
         let request = PullRequest {

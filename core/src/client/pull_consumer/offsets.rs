@@ -2,14 +2,15 @@
 //! behind `committed`, `seek_to_beginning` and `seek_to_end`.
 //!
 //! Starting offset: the group's committed offset (`QueryConsumerOffset`; `QUERY_NOT_FOUND`
-//! means none), else by `consume_from`: the max offset (`GetMaxOffset`), the min offset
-//! (`GetMinOffset`) or the first offset at a time (`SearchOffset`).
+//! means none), else by `consume_from`: the first message stored since the consumer started
+//! (`LastOffset`, the push consumer's rule: `SearchOffset` at the start time, so a message
+//! sent after `start` returned is never skipped because its queue was assigned a moment
+//! later), the min offset (`GetMinOffset`) or the first offset at a time (`SearchOffset`).
 
 use std::sync::Arc;
 
 use super::ConsumerCore;
 use crate::client::config::ConsumeFrom;
-use crate::client::connection::Connection;
 use crate::client::error::ClientError;
 use crate::client::queue_state::QueueState;
 use crate::client::route::MessageQueue;
@@ -20,27 +21,12 @@ use crate::protocol::{
 };
 
 impl ConsumerCore {
-    /// A connection to the master of `mq`'s broker.
-    pub(crate) async fn master_conn(
-        &self,
-        mq: &MessageQueue,
-    ) -> Result<Arc<Connection>, ClientError> {
-        let route = self.instance.routes.get(&mq.topic, false).await?;
-        let Some(addr) = route.master_addr(&mq.broker_name) else {
-            return Err(ClientError::NoRoute {
-                topic: mq.topic.clone(),
-                name_servers: self.instance.routes.name_servers().addrs().to_vec(),
-            });
-        };
-        self.instance.pool.get(addr).await
-    }
-
     /// The group's committed offset of `mq`, `None` when it never committed one.
     pub(crate) async fn query_committed(
         &self,
         mq: &MessageQueue,
     ) -> Result<Option<u64>, ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let request = QueryConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),
@@ -62,7 +48,7 @@ impl ConsumerCore {
         mq: &MessageQueue,
         max: bool,
     ) -> Result<u64, ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let timeout = self.instance.config.request_timeout;
         let (topic, queue_id) = (mq.topic.clone(), mq.queue_id);
         let response = if max {
@@ -80,11 +66,17 @@ impl ConsumerCore {
         if let Some(offset) = self.query_committed(mq).await? {
             return Ok(offset);
         }
+        let started_ms = self.started_ms.load(std::sync::atomic::Ordering::Acquire);
         match self.options.consume_from {
-            ConsumeFrom::LastOffset => self.bound_offset(mq, true).await,
+            // Not started yet (no start time): the end of the queue now.
+            ConsumeFrom::LastOffset if started_ms == 0 => self.bound_offset(mq, true).await,
             ConsumeFrom::FirstOffset => self.bound_offset(mq, false).await,
-            ConsumeFrom::Timestamp(timestamp_ms) => {
-                let conn = self.master_conn(mq).await?;
+            ConsumeFrom::LastOffset | ConsumeFrom::Timestamp(_) => {
+                let timestamp_ms = match self.options.consume_from {
+                    ConsumeFrom::Timestamp(t) => t,
+                    _ => started_ms,
+                };
+                let conn = self.instance.master_conn(mq).await?;
                 let request = SearchOffsetRequest {
                     topic: mq.topic.clone(),
                     queue_id: mq.queue_id,
@@ -101,7 +93,7 @@ impl ConsumerCore {
         let Some(offset) = q.commit_candidate() else {
             return Ok(());
         };
-        let conn = self.master_conn(&q.mq).await?;
+        let conn = self.instance.master_conn(&q.mq).await?;
         let request = UpdateConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: q.mq.topic.clone(),
@@ -112,27 +104,6 @@ impl ConsumerCore {
             .await?;
         q.mark_committed(offset);
         Ok(())
-    }
-
-    /// Tells every broker this consumer leaves its group, so the others rebalance at once.
-    pub(crate) async fn unregister(&self) {
-        let request = crate::protocol::UnregisterClientRequest {
-            client_id: self.instance.client_id().to_owned(),
-            producer_group: String::new(),
-            consumer_group: self.group.clone(),
-        };
-        for addr in self.instance.routes.broker_addrs() {
-            let result = match self.instance.pool.get(&addr).await {
-                Ok(conn) => conn
-                    .call(&request, self.instance.config.request_timeout)
-                    .await
-                    .map(|_| ()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = result {
-                tracing::debug!(broker = %addr, error = %e, "unregister failed");
-            }
-        }
     }
 
     /// Commits every assigned queue; every queue is tried, the first failure is returned.

@@ -16,6 +16,7 @@ use crate::client::allocate::{AllocateAveragely, AllocateStrategy};
 use crate::client::config::{ClientConfig, ConsumeFrom, PULL_ERROR_BACKOFF_MS_DEFAULT};
 use crate::client::error::ClientError;
 use crate::client::instance::ClientInstance;
+use crate::client::reset_notice;
 use crate::client::route::NameServers;
 use crate::client::shutdown::Tasks;
 use crate::client::validate::validate_group;
@@ -197,7 +198,8 @@ impl PushConsumerBuilder {
         })?;
         check_options(&self.options)?;
         let rebalance_now = Arc::new(Notify::new());
-        let handler = notice_handler(rebalance_now.clone());
+        let (reset_tx, reset_rx) = reset_notice::channel();
+        let handler = notice_handler(rebalance_now.clone(), group.clone(), reset_tx);
         let instance = ClientInstance::new(self.config, Some(handler));
         let offsets = OffsetStore::new(&group, &self.options);
         let core = PushCore {
@@ -213,6 +215,7 @@ impl PushConsumerBuilder {
             rebalance_now,
             broadcast_failures: AtomicU64::new(0),
             started_ms: AtomicU64::new(0),
+            reset_rx: Mutex::new(Some(reset_rx)),
             tasks: Tasks::new(),
         };
         Ok(PushConsumer {
@@ -249,9 +252,17 @@ fn check_options(o: &PushOptions) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// Answers a broker's `NotifyConsumerIdsChanged` by waking the rebalance task.
-fn notice_handler(rebalance_now: Arc<Notify>) -> crate::client::RequestHandler {
+/// Answers a broker's `NotifyConsumerIdsChanged` by waking the rebalance task, and queues its
+/// `ResetOffset` notices for the reset task.
+fn notice_handler(
+    rebalance_now: Arc<Notify>,
+    group: String,
+    resets: tokio::sync::mpsc::Sender<crate::protocol::ResetOffsetRequest>,
+) -> crate::client::RequestHandler {
     Arc::new(move |frame: crate::protocol::RawFrame| {
+        if reset_notice::is_reset(&frame) {
+            return reset_notice::accept(&frame, &group, &resets);
+        }
         let notice = crate::protocol::ApiKey::NotifyConsumerIdsChanged.code();
         if frame.header.api_key == notice {
             tracing::debug!("membership notice: rebalancing");

@@ -304,13 +304,17 @@ impl PushCore {
         msg: &MessageExt,
         delay_level: i32,
     ) -> Result<(), ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let request = ConsumerSendBackRequest {
             consumer_group: self.group.clone(),
             commit_log_offset: msg.commit_log_offset,
             msg_id: msg.msg_id,
             delay_level,
-            max_reconsume_times: self.max_reconsume_times(),
+            // Not set by the application: the broker applies the group's `retry_max_times`.
+            max_reconsume_times: self
+                .options
+                .max_reconsume_times
+                .unwrap_or(crate::limits::MAX_RECONSUME_TIMES_UNSET),
         };
         conn.call(&request, self.instance.config.request_timeout)
             .await?;

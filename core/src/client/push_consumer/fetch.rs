@@ -50,7 +50,7 @@ impl PushCore {
 
     async fn pull(&self, pq: &ProcessQueue, offset: u64) -> Result<PullResponse, ClientError> {
         let mq = &pq.mq;
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let sub = self.subscription(&mq.topic).map(|s| s.wire(&mq.topic));
         let (expression_type, expression) = sub
             .map_or((ExpressionType::Tag, "*".to_owned()), |s| {

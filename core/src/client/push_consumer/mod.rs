@@ -26,7 +26,8 @@
 //! orderly clustering), `fetch` (one long-polling pull task per owned queue, stopping at the
 //! flow limits), `consume` (the consume threads or async workers, retry by send-back, orderly
 //! suspend and dead-lettering), `offsets` (commits to the broker, or a local file in
-//! broadcasting mode), `process_queue` (one owned queue's messages and offsets).
+//! broadcasting mode), `process_queue` (one owned queue's messages and offsets), `reset` (an
+//! operator's offset reset announced by a broker).
 
 mod builder;
 mod consume;
@@ -35,6 +36,7 @@ mod listener;
 mod offsets;
 mod process_queue;
 mod rebalance;
+mod reset;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -51,7 +53,9 @@ use crate::client::instance::ClientInstance;
 use crate::client::route::MessageQueue;
 use crate::client::shutdown::{Tasks, lock};
 use crate::client::validate::validate_topic;
-use crate::protocol::{ConsumeType, ConsumerData, ExpressionType, MessageModel, Subscription};
+use crate::protocol::{
+    ConsumeType, ConsumerData, ExpressionType, MessageModel, Status, Subscription,
+};
 
 pub use builder::PushConsumerBuilder;
 pub use listener::{
@@ -181,6 +185,8 @@ pub(crate) struct PushCore {
     pub(crate) broadcast_failures: AtomicU64,
     /// When `start` was called (ms since the epoch): where `LastOffset` starts.
     pub(crate) started_ms: AtomicU64,
+    /// Offset-reset notices from brokers, until `start` hands them to the reset task.
+    pub(crate) reset_rx: reset::ResetReceiver,
     pub(crate) tasks: Tasks,
 }
 
@@ -224,6 +230,34 @@ impl PushCore {
 
     pub(crate) fn subscription(&self, topic: &str) -> Option<SubscriptionEntry> {
         lock(&self.subscriptions).get(topic).cloned()
+    }
+
+    /// RocketMQ's `checkClientInBroker`: a SQL92 subscription the topic's brokers cannot parse
+    /// fails `start` at once (`SUBSCRIPTION_PARSE_FAILED`, naming the position) instead of
+    /// leaving a consumer that never receives anything.
+    async fn check_sql_subscriptions(&self) -> Result<(), ClientError> {
+        let sql_topics: Vec<String> = lock(&self.subscriptions)
+            .iter()
+            .filter(|(_, s)| matches!(s.selector, Selector::Sql(_)))
+            .map(|(t, _)| t.clone())
+            .collect();
+        let request = crate::protocol::HeartbeatRequest {
+            client_id: self.instance.client_id().to_owned(),
+            producer_groups: Vec::new(),
+            consumer_groups: vec![self.consumer_data()],
+        };
+        for topic in sql_topics {
+            let Ok(route) = self.instance.routes.get(&topic, false).await else {
+                continue;
+            };
+            for addr in route.masters.values() {
+                match self.instance.heartbeat(addr, &request).await {
+                    Err(e) if e.status() == Some(Status::SubscriptionParseFailed) => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -292,6 +326,7 @@ impl PushConsumer {
                 tracing::warn!(topic, error = %e, "no route for a subscribed topic yet");
             }
         }
+        core.check_sql_subscriptions().await?;
         if core
             .state
             .compare_exchange(CREATED, RUNNING, Ordering::AcqRel, Ordering::Acquire)
@@ -306,6 +341,7 @@ impl PushConsumer {
         core.instance.heartbeat_all().await;
         core.rebalance().await;
         core.spawn_periodic_tasks();
+        core.spawn_reset_task();
         tracing::info!(group = %core.group, client_id = core.instance.client_id(), "push consumer started");
         Ok(())
     }
@@ -326,7 +362,7 @@ impl PushConsumer {
         }
         core.persist_offsets(&queues).await;
         core.unlock_all(&queues).await;
-        core.unregister().await;
+        core.instance.unregister_consumer(&core.group).await;
         core.instance.remove_consumer(&core.group);
         core.instance.shutdown().await;
         tracing::info!(group = %core.group, "push consumer shut down");

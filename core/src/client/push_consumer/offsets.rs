@@ -19,7 +19,6 @@ use std::sync::{Arc, Mutex};
 use super::process_queue::ProcessQueue;
 use super::{PushCore, PushOptions};
 use crate::client::config::ConsumeFrom;
-use crate::client::connection::Connection;
 use crate::client::error::ClientError;
 use crate::client::route::MessageQueue;
 use crate::client::shutdown::lock;
@@ -97,6 +96,18 @@ impl OffsetStore {
         Ok(())
     }
 
+    /// Sets `mq`'s offset from an operator's reset: the next persist commits it even if the
+    /// broker already has it.
+    pub(crate) fn reset(&self, mq: &MessageQueue, offset: u64) {
+        lock(&self.table).insert(
+            mq.clone(),
+            Entry {
+                offset,
+                committed: None,
+            },
+        );
+    }
+
     pub(crate) fn update(&self, mq: &MessageQueue, offset: u64) {
         lock(&self.table).entry(mq.clone()).or_default().offset = offset;
     }
@@ -157,21 +168,6 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 impl PushCore {
-    /// A connection to the master of `mq`'s broker.
-    pub(crate) async fn master_conn(
-        &self,
-        mq: &MessageQueue,
-    ) -> Result<Arc<Connection>, ClientError> {
-        let route = self.instance.routes.get(&mq.topic, false).await?;
-        let Some(addr) = route.master_addr(&mq.broker_name) else {
-            return Err(ClientError::NoRoute {
-                topic: mq.topic.clone(),
-                name_servers: self.instance.routes.name_servers().addrs().to_vec(),
-            });
-        };
-        self.instance.pool.get(addr).await
-    }
-
     /// Where fetching of a newly owned queue starts; see the module doc.
     pub(crate) async fn start_offset(&self, mq: &MessageQueue) -> Result<u64, ClientError> {
         if self.is_clustering() {
@@ -181,7 +177,7 @@ impl PushCore {
         } else if let Some(offset) = self.offsets.local(mq) {
             return Ok(offset);
         }
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let timeout = self.instance.config.request_timeout;
         let (topic, queue_id) = (mq.topic.clone(), mq.queue_id);
         let offset = match self.options.consume_from {
@@ -214,7 +210,7 @@ impl PushCore {
     }
 
     async fn query_committed(&self, mq: &MessageQueue) -> Result<Option<u64>, ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let request = QueryConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),
@@ -258,7 +254,7 @@ impl PushCore {
     }
 
     async fn commit(&self, mq: &MessageQueue, offset: u64) -> Result<(), ClientError> {
-        let conn = self.master_conn(mq).await?;
+        let conn = self.instance.master_conn(mq).await?;
         let request = UpdateConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),

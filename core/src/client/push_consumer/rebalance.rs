@@ -18,10 +18,7 @@ use super::process_queue::ProcessQueue;
 use crate::client::error::ClientError;
 use crate::client::route::{MessageQueue, TopicRouteInfo};
 use crate::client::shutdown::lock;
-use crate::protocol::{
-    GetConsumerListRequest, LockBatchRequest, LockQueue, UnlockBatchRequest,
-    UnregisterClientRequest,
-};
+use crate::protocol::{GetConsumerListRequest, LockBatchRequest, LockQueue, UnlockBatchRequest};
 
 /// How long a rebalance waits for an orderly worker to finish its batch before releasing the
 /// queue's lock (RocketMQ waits 1 s too).
@@ -161,7 +158,7 @@ impl PushCore {
             client_id: self.instance.client_id().to_owned(),
             queues: mqs.iter().map(lock_queue).collect(),
         };
-        let answer = match self.master_conn(first).await {
+        let answer = match self.instance.master_conn(first).await {
             Ok(conn) => {
                 conn.call(&request, self.instance.config.request_timeout)
                     .await
@@ -211,7 +208,7 @@ impl PushCore {
                 client_id: self.instance.client_id().to_owned(),
                 queues: group.iter().map(|pq| lock_queue(&pq.mq)).collect(),
             };
-            let result = match self.master_conn(&first.mq).await {
+            let result = match self.instance.master_conn(&first.mq).await {
                 Ok(conn) => conn
                     .call(&request, self.instance.config.request_timeout)
                     .await
@@ -220,27 +217,6 @@ impl PushCore {
             };
             if let Err(e) = result {
                 tracing::warn!(group = %self.group, error = %e, "queue unlock failed; the locks will expire");
-            }
-        }
-    }
-
-    /// Tells every broker this member leaves the group.
-    pub(crate) async fn unregister(&self) {
-        let request = UnregisterClientRequest {
-            client_id: self.instance.client_id().to_owned(),
-            producer_group: String::new(),
-            consumer_group: self.group.clone(),
-        };
-        for addr in self.instance.routes.broker_addrs() {
-            let result = match self.instance.pool.get(&addr).await {
-                Ok(conn) => conn
-                    .call(&request, self.instance.config.request_timeout)
-                    .await
-                    .map(|_| ()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = result {
-                tracing::warn!(broker = %addr, error = %e, "unregister failed; the broker will notice the closed connection");
             }
         }
     }
@@ -297,7 +273,7 @@ fn by_broker(queues: &[Arc<ProcessQueue>]) -> BTreeMap<String, Vec<Arc<ProcessQu
 }
 
 /// Waits (up to `ORDERLY_RELEASE_WAIT`) until no worker runs any of `queues`.
-async fn wait_workers(queues: &[Arc<ProcessQueue>]) {
+pub(super) async fn wait_workers(queues: &[Arc<ProcessQueue>]) {
     let deadline = Instant::now() + ORDERLY_RELEASE_WAIT;
     while queues.iter().any(|pq| pq.is_claimed()) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;

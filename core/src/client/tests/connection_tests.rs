@@ -122,6 +122,26 @@ async fn pipelined_calls_complete_by_correlation_id() {
     );
 }
 
+/// Oneway frames queued right before `close` still reach the peer: a oneway send that
+/// returned OK is not dropped by a shutdown that follows it at once.
+#[tokio::test]
+async fn close_writes_queued_oneway_frames() {
+    let fake = offsets_fake().await;
+    let conn = Connection::connect(&fake.addr, ConnectOptions::default())
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        conn.oneway(&max_offset(99)).await.unwrap();
+    }
+    conn.close().await;
+    let arrived = || fake.count(|r| matches!(r, AnyRequest::GetMaxOffset(_)));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while arrived() < 10 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(arrived(), 10, "every queued oneway frame was written");
+}
+
 /// A call that is never answered times out within its budget; the connection stays usable.
 #[tokio::test]
 async fn unanswered_call_times_out() {

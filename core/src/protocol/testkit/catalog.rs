@@ -26,6 +26,10 @@ use crate::protocol::{
     NotifyConsumerIdsChangedRequest, QueryMessageRequest, QueryMessageResponse,
     TrackMessageRequest, TrackMessageResponse, UnlockBatchRequest, UnregisterClientRequest,
 };
+use crate::protocol::{
+    DeleteSubscriptionGroupRequest, DescribeGroupsRequest, DescribeGroupsResponse,
+    ResetOffsetRequest, ResetOffsetResponse, UpdateSubscriptionGroupRequest,
+};
 
 /// Any response body, chosen by the api key it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +46,8 @@ pub(crate) enum AnyResponse {
     Track(TrackMessageResponse),
     ConsumerList(ConsumerListResponse),
     LockBatch(LockBatchResponse),
+    DescribeGroups(DescribeGroupsResponse),
+    ResetOffset(ResetOffsetResponse),
 }
 
 fn decode_as<R: Request>(
@@ -88,6 +94,14 @@ impl AnyResponse {
             ApiKey::UnlockBatch => decode_as::<UnlockBatchRequest>(body, A::Empty),
             ApiKey::ConsumerSendBack => decode_as::<ConsumerSendBackRequest>(body, A::Empty),
             ApiKey::UnregisterClient => decode_as::<UnregisterClientRequest>(body, A::Empty),
+            ApiKey::UpdateSubscriptionGroup => {
+                decode_as::<UpdateSubscriptionGroupRequest>(body, A::Empty)
+            }
+            ApiKey::DeleteSubscriptionGroup => {
+                decode_as::<DeleteSubscriptionGroupRequest>(body, A::Empty)
+            }
+            ApiKey::DescribeGroups => decode_as::<DescribeGroupsRequest>(body, A::DescribeGroups),
+            ApiKey::ResetOffset => decode_as::<ResetOffsetRequest>(body, A::ResetOffset),
         }
     }
 
@@ -106,6 +120,8 @@ impl AnyResponse {
             AnyResponse::Track(b) => b,
             AnyResponse::ConsumerList(b) => b,
             AnyResponse::LockBatch(b) => b,
+            AnyResponse::DescribeGroups(b) => b,
+            AnyResponse::ResetOffset(b) => b,
         }
     }
 }
@@ -269,6 +285,30 @@ const REQUESTS: &[RequestRow] = &[
         55,
         "A client leaves its consumer group at shutdown.",
         || AnyRequest::UnregisterClient(s::unregister_client_request()),
+    ),
+    (
+        "update_subscription_group_request",
+        56,
+        "An admin creates a consumer group that may not broadcast, with 2 retry queues and 5 retries.",
+        || AnyRequest::UpdateSubscriptionGroup(s::update_subscription_group_request()),
+    ),
+    (
+        "delete_subscription_group_request",
+        57,
+        "An admin deletes a consumer group's config and its committed offsets.",
+        || AnyRequest::DeleteSubscriptionGroup(s::delete_subscription_group_request()),
+    ),
+    (
+        "describe_groups_request",
+        58,
+        "An admin asks for a group's config, members and per-queue progress.",
+        || AnyRequest::DescribeGroups(s::describe_groups_request()),
+    ),
+    (
+        "reset_offset_request",
+        59,
+        "The broker tells a member that its group's offsets of two queues of orders moved to a time.",
+        || AnyRequest::ResetOffset(s::reset_offset_request()),
     ),
     (
         "query_message_request",
@@ -450,6 +490,34 @@ const RESPONSES: &[ResponseRow] = &[
         "The client left the group; the body is empty.",
         ApiKey::UnregisterClient,
         || AnyResponse::Empty(Empty),
+    ),
+    (
+        "update_subscription_group_response",
+        56,
+        "The group's config was stored; the body is empty.",
+        ApiKey::UpdateSubscriptionGroup,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "delete_subscription_group_response",
+        57,
+        "The group's config was deleted; the body is empty.",
+        ApiKey::DeleteSubscriptionGroup,
+        || AnyResponse::Empty(Empty),
+    ),
+    (
+        "describe_groups_response",
+        58,
+        "One stored group with one push member and two queues, one never committed.",
+        ApiKey::DescribeGroups,
+        || AnyResponse::DescribeGroups(s::describe_groups_response()),
+    ),
+    (
+        "reset_offset_response",
+        59,
+        "The group's offsets of two queues of orders on broker-a moved to 12 and 30.",
+        ApiKey::ResetOffset,
+        || AnyResponse::ResetOffset(s::reset_offset_response()),
     ),
     (
         "query_message_response",

@@ -18,7 +18,8 @@ use crate::protocol::{
     TopicRoute,
 };
 use crate::protocol::{
-    EndTransactionRequest, QueryBy, QueryMessageRequest, TrackState, TransactionResolution,
+    DescribeGroupsResponse, EndTransactionRequest, GroupMember, QueryBy, QueryMessageRequest,
+    QueueOffset, QueueProgress, SubscriptionGroupConfig, TrackState, TransactionResolution,
 };
 
 /// A 64-bit integer as a decimal string.
@@ -189,13 +190,9 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
         AnyRequest::SendMessage(r) => send_message(r),
         AnyRequest::SendBatch(r) => send_batch(r),
         AnyRequest::Pull(r) => pull(r),
-        AnyRequest::QueryConsumerOffset(r) => json!({
-            "consumer_group": r.consumer_group, "topic": r.topic, "queue_id": r.queue_id,
-        }),
-        AnyRequest::UpdateConsumerOffset(r) => json!({
-            "consumer_group": r.consumer_group, "topic": r.topic, "queue_id": r.queue_id,
-            "offset": u64s(r.offset),
-        }),
+        AnyRequest::QueryConsumerOffset(_) | AnyRequest::UpdateConsumerOffset(_) => {
+            consumer_offset(r)
+        }
         AnyRequest::GetMinOffset(r) => json!({"topic": r.topic, "queue_id": r.queue_id}),
         AnyRequest::GetMaxOffset(r) => json!({"topic": r.topic, "queue_id": r.queue_id}),
         AnyRequest::SearchOffset(r) => json!({
@@ -235,6 +232,10 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
             "client_id": r.client_id, "producer_group": r.producer_group,
             "consumer_group": r.consumer_group,
         }),
+        AnyRequest::UpdateSubscriptionGroup(_)
+        | AnyRequest::DeleteSubscriptionGroup(_)
+        | AnyRequest::DescribeGroups(_)
+        | AnyRequest::ResetOffset(_) => group_admin(r),
         AnyRequest::QueryMessage(r) => query_message(r),
         AnyRequest::TrackMessage(r) => json!({
             "topic": r.topic,
@@ -370,7 +371,107 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
         }
         AnyResponse::ConsumerList(r) => json!({"client_ids": r.client_ids}),
         AnyResponse::LockBatch(r) => json!({"locked": lock_queues(&r.locked)}),
+        AnyResponse::DescribeGroups(r) => describe_groups(r),
+        AnyResponse::ResetOffset(r) => json!({
+            "broker_name": r.broker_name, "offsets": queue_offsets(&r.offsets),
+        }),
     }
+}
+
+/// The JSON of `QueryConsumerOffset` and `UpdateConsumerOffset`.
+fn consumer_offset(r: &AnyRequest) -> Value {
+    match r {
+        AnyRequest::QueryConsumerOffset(r) => json!({
+            "consumer_group": r.consumer_group, "topic": r.topic, "queue_id": r.queue_id,
+        }),
+        AnyRequest::UpdateConsumerOffset(r) => json!({
+            "consumer_group": r.consumer_group, "topic": r.topic, "queue_id": r.queue_id,
+            "offset": u64s(r.offset),
+        }),
+        other => unreachable!("not a consumer-offset request: {other:?}"),
+    }
+}
+
+/// The JSON of the group-administration requests (api keys 56–59).
+fn group_admin(r: &AnyRequest) -> Value {
+    match r {
+        AnyRequest::UpdateSubscriptionGroup(r) => json!({
+            "mode": format!("{:?}", r.mode).to_uppercase(),
+            "config": group_config(&r.config),
+        }),
+        AnyRequest::DeleteSubscriptionGroup(r) => json!({
+            "consumer_group": r.consumer_group, "remove_offsets": r.remove_offsets,
+        }),
+        AnyRequest::DescribeGroups(r) => json!({
+            "consumer_group": r.consumer_group, "include": r.include,
+        }),
+        AnyRequest::ResetOffset(r) => json!({
+            "consumer_group": r.consumer_group,
+            "topic": r.topic,
+            "timestamp_ms": u64s(r.timestamp_ms),
+            "broker_name": r.broker_name,
+            "offsets": queue_offsets(&r.offsets),
+        }),
+        other => unreachable!("not a group-administration request: {other:?}"),
+    }
+}
+
+fn group_config(c: &SubscriptionGroupConfig) -> Value {
+    json!({
+        "group": c.group,
+        "consume_enable": c.consume_enable,
+        "consume_broadcast_enable": c.consume_broadcast_enable,
+        "retry_queue_count": c.retry_queue_count,
+        "retry_max_times": c.retry_max_times,
+        "broker_id": u64s(c.broker_id),
+        "which_broker_when_consume_slowly": u64s(c.which_broker_when_consume_slowly),
+    })
+}
+
+fn queue_offsets(offsets: &[QueueOffset]) -> Value {
+    offsets
+        .iter()
+        .map(|q| json!({"topic": q.topic, "queue_id": q.queue_id, "offset": u64s(q.offset)}))
+        .collect()
+}
+
+fn group_member(m: &GroupMember) -> Value {
+    json!({
+        "client_id": m.client_id,
+        "addr": m.addr,
+        "consume_type": consume_type(m.consume_type),
+        "message_model": message_model(m.message_model),
+        "consume_from": consume_from(m.consume_from),
+        "subscriptions": m.subscriptions.iter().map(subscription).collect::<Value>(),
+    })
+}
+
+fn queue_progress(q: &QueueProgress) -> Value {
+    json!({
+        "topic": q.topic,
+        "queue_id": q.queue_id,
+        "broker_offset": u64s(q.broker_offset),
+        "consumer_offset": u64s(q.consumer_offset),
+        "last_commit_ms": u64s(q.last_commit_ms),
+        "last_consumed_store_ms": u64s(q.last_consumed_store_ms),
+    })
+}
+
+fn describe_groups(r: &DescribeGroupsResponse) -> Value {
+    let groups: Value = r
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "config": group_config(&g.config),
+                "stored": g.stored,
+                "member_count": g.member_count,
+                "members": g.members.iter().map(group_member).collect::<Value>(),
+                "queues": g.queues.iter().map(queue_progress).collect::<Value>(),
+            })
+        })
+        .collect();
+    json!({"groups": groups, "truncated": r.truncated})
 }
 
 /// The JSON of a decoded record.

@@ -31,6 +31,12 @@ use crate::protocol::{
     TrackMessageRequest, TrackMessageResponse, TrackState, TransactionResolution,
     UnlockBatchRequest, UnregisterClientRequest,
 };
+use crate::protocol::{
+    DESCRIBE_MEMBERS, DESCRIBE_PROGRESS, DeleteSubscriptionGroupRequest, DescribeGroupsRequest,
+    DescribeGroupsResponse, GroupDescription, GroupMember, GroupWriteMode, NO_CONSUMER_OFFSET,
+    QueueOffset, QueueProgress, ResetOffsetRequest, ResetOffsetResponse, SubscriptionGroupConfig,
+    UpdateSubscriptionGroupRequest,
+};
 
 fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -560,5 +566,114 @@ pub(crate) fn check_transaction_state_request() -> CheckTransactionStateRequest 
         broker_addr: "10.0.0.7:10911".into(),
         commit_log_offset: 1_073_745_920,
         record: stored_record_one(),
+    }
+}
+
+/// A group config with every field away from its default.
+pub(crate) fn subscription_group_config() -> SubscriptionGroupConfig {
+    SubscriptionGroupConfig {
+        group: "orders-consumer".into(),
+        consume_enable: true,
+        consume_broadcast_enable: false,
+        retry_queue_count: 2,
+        retry_max_times: 5,
+        broker_id: 0,
+        which_broker_when_consume_slowly: 1,
+    }
+}
+
+pub(crate) fn update_subscription_group_request() -> UpdateSubscriptionGroupRequest {
+    UpdateSubscriptionGroupRequest {
+        mode: GroupWriteMode::Create,
+        config: subscription_group_config(),
+    }
+}
+
+pub(crate) fn delete_subscription_group_request() -> DeleteSubscriptionGroupRequest {
+    DeleteSubscriptionGroupRequest {
+        consumer_group: "orders-consumer".into(),
+        remove_offsets: true,
+    }
+}
+
+pub(crate) fn describe_groups_request() -> DescribeGroupsRequest {
+    DescribeGroupsRequest {
+        consumer_group: "orders-consumer".into(),
+        include: DESCRIBE_MEMBERS | DESCRIBE_PROGRESS,
+    }
+}
+
+pub(crate) fn describe_groups_response() -> DescribeGroupsResponse {
+    let member = GroupMember {
+        client_id: "10.0.0.7@4242#1".into(),
+        addr: "10.0.0.7:51234".into(),
+        consume_type: ConsumeType::Push,
+        message_model: MessageModel::Clustering,
+        consume_from: ConsumeFrom::FirstOffset,
+        subscriptions: vec![Subscription {
+            topic: "orders".into(),
+            expression_type: ExpressionType::Tag,
+            expression: "TagA || TagB".into(),
+        }],
+    };
+    let queues = vec![
+        QueueProgress {
+            topic: "orders".into(),
+            queue_id: 0,
+            broker_offset: 50,
+            consumer_offset: 42,
+            last_commit_ms: 1_700_000_050_000,
+            last_consumed_store_ms: 1_700_000_049_000,
+        },
+        QueueProgress {
+            topic: "orders".into(),
+            queue_id: 1,
+            broker_offset: 7,
+            consumer_offset: NO_CONSUMER_OFFSET,
+            last_commit_ms: 0,
+            last_consumed_store_ms: 0,
+        },
+    ];
+    DescribeGroupsResponse {
+        groups: vec![GroupDescription {
+            config: subscription_group_config(),
+            stored: true,
+            member_count: 1,
+            members: vec![member],
+            queues,
+        }],
+        truncated: false,
+    }
+}
+
+fn queue_offsets() -> Vec<QueueOffset> {
+    vec![
+        QueueOffset {
+            topic: "orders".into(),
+            queue_id: 0,
+            offset: 12,
+        },
+        QueueOffset {
+            topic: "orders".into(),
+            queue_id: 1,
+            offset: 30,
+        },
+    ]
+}
+
+pub(crate) fn reset_offset_request() -> ResetOffsetRequest {
+    ResetOffsetRequest {
+        consumer_group: "orders-consumer".into(),
+        topic: "orders".into(),
+        timestamp_ms: 1_700_000_000_000,
+        broker_name: "broker-a".into(),
+        offsets: queue_offsets(),
+    }
+}
+
+pub(crate) fn reset_offset_response() -> ResetOffsetResponse {
+    ResetOffsetResponse {
+        broker_name: "broker-a".into(),
+        offsets: queue_offsets(),
     }
 }

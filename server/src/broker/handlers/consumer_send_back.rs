@@ -3,9 +3,10 @@
 //! (RocketMQ's `CONSUMER_SEND_MSG_BACK`; `spec/protocol.md` §5.21).
 
 use bytes::BytesMut;
+use ferrocket::limits::MAX_RECONSUME_TIMES_UNSET;
 use ferrocket::message::Message;
 use ferrocket::protocol::record::{RecordStamp, decode_record, encode_record};
-use ferrocket::protocol::{ConsumerSendBackRequest, Status, TopicConfig};
+use ferrocket::protocol::{ConsumerSendBackRequest, Status, SubscriptionGroupConfig, TopicConfig};
 
 use crate::broker::BrokerState;
 use crate::broker::handlers::send_message::{self, SendArgs};
@@ -50,23 +51,14 @@ pub async fn handle(state: &BrokerState, request: ConsumerSendBackRequest) -> Re
         return not_found();
     }
     let reconsume_times = original.reconsume_times;
-    let to_dlq = request.delay_level < 0 || reconsume_times >= request.max_reconsume_times;
-    let (topic, level) = if to_dlq {
-        (format!("{DLQ_TOPIC_PREFIX}{group}"), 0)
-    } else {
-        let level = u32::try_from(request.delay_level)
-            .ok()
-            .filter(|l| *l > 0)
-            .unwrap_or(RETRY_LEVEL_BASE + reconsume_times);
-        let level = u8::try_from(level).unwrap_or(u8::MAX);
-        (format!("{RETRY_TOPIC_PREFIX}{group}"), level)
+    let to = destination(state, &request, reconsume_times);
+    let queue_count = match ensure_topic(state, &to.topic, to.queues) {
+        Ok(count) => count,
+        Err(reply) => return reply,
     };
-    if let Err(reply) = ensure_topic(state, &topic) {
-        return reply;
-    }
     let mut message = original.message.clone();
-    message.topic.clone_from(&topic);
-    message.delay_level = level;
+    message.topic.clone_from(&to.topic);
+    message.delay_level = to.level;
     message.deliver_at_ms = None;
     let first_topic = original.message.topic.clone();
     message
@@ -80,25 +72,78 @@ pub async fn handle(state: &BrokerState, request: ConsumerSendBackRequest) -> Re
     let stamp = RecordStamp {
         msg_id: original.msg_id,
         sys_flag: original.sys_flag,
-        queue_id: 0,
+        queue_id: u32::try_from(request.commit_log_offset % u64::from(queue_count)).unwrap_or(0),
         reconsume_times: reconsume_times.saturating_add(1),
         born_timestamp_ms: original.born_timestamp_ms,
         born_host: original.born_host,
         prepared_transaction_offset: 0,
     };
-    if to_dlq {
+    if to.dead_letter {
         tracing::warn!(group, msg_id = %original.msg_id, reconsume_times, "message moved to the dead-letter queue");
     }
     store_copy(state, group, &message, &stamp).await
 }
 
-/// Creates the retry or dead-letter topic (1 read-write queue) if it does not exist.
-fn ensure_topic(state: &BrokerState, topic: &str) -> Result<(), Reply> {
-    if state.topics.get(topic).is_some() {
-        return Ok(());
+/// Where a sent-back message goes.
+struct Destination {
+    topic: String,
+    /// Delay level of the copy (0 for the dead-letter queue).
+    level: u8,
+    /// Queues the topic is created with.
+    queues: u16,
+    dead_letter: bool,
+}
+
+/// The retry topic at the next level, or the dead-letter topic once the retries are used up.
+/// The group's config decides what the consumer left open (RocketMQ's `retryMaxTimes` and
+/// `retryQueueNums`).
+fn destination(
+    state: &BrokerState,
+    request: &ConsumerSendBackRequest,
+    reconsume_times: u32,
+) -> Destination {
+    let group = &request.consumer_group;
+    let config = state
+        .subscription_groups
+        .get(group)
+        .unwrap_or_else(|| SubscriptionGroupConfig::new(group.as_str()));
+    let max_reconsume_times = if request.max_reconsume_times == MAX_RECONSUME_TIMES_UNSET {
+        config.retry_max_times
+    } else {
+        request.max_reconsume_times
+    };
+    if request.delay_level < 0 || reconsume_times >= max_reconsume_times {
+        return Destination {
+            topic: format!("{DLQ_TOPIC_PREFIX}{group}"),
+            level: 0,
+            queues: 1,
+            dead_letter: true,
+        };
     }
-    match state.topics.create(TopicConfig::new(topic, 1)) {
-        Ok(_) | Err(TopicError::ExistAlready(_)) => Ok(()),
+    let level = u32::try_from(request.delay_level)
+        .ok()
+        .filter(|l| *l > 0)
+        .unwrap_or(RETRY_LEVEL_BASE + reconsume_times);
+    Destination {
+        topic: format!("{RETRY_TOPIC_PREFIX}{group}"),
+        level: u8::try_from(level).unwrap_or(u8::MAX),
+        queues: config.retry_queue_count.max(1),
+        dead_letter: false,
+    }
+}
+
+/// Creates the retry or dead-letter topic (`queues` read-write queues) if it does not exist;
+/// returns its write queue count.
+fn ensure_topic(state: &BrokerState, topic: &str, queues: u16) -> Result<u16, Reply> {
+    if let Some(config) = state.topics.get(topic) {
+        return Ok(config.write_queue_count.max(1));
+    }
+    match state.topics.create(TopicConfig::new(topic, queues)) {
+        Ok(config) => Ok(config.write_queue_count.max(1)),
+        Err(TopicError::ExistAlready(_)) => Ok(state
+            .topics
+            .get(topic)
+            .map_or(1, |c| c.write_queue_count.max(1))),
         Err(e) => Err(topic_error_reply(e)),
     }
 }
@@ -120,7 +165,7 @@ async fn store_copy(
     let args = SendArgs {
         producer_group: group,
         topic: &message.topic,
-        queue_id: 0,
+        queue_id: stamp.queue_id,
         wait_store_msg_ok: true,
         auto_create_queue_count: 1,
         records: &records,

@@ -1,5 +1,6 @@
-//! `Heartbeat`: remember the client, its groups and subscriptions; create a clustering group's
-//! retry topic; queue a membership notice when a group changed.
+//! `Heartbeat`: remember the client, its groups and subscriptions; create a new consumer
+//! group's config (when auto-creation is on) and a clustering group's retry topic; queue a
+//! membership notice when a group changed.
 
 use ferrocket::protocol::{HeartbeatRequest, MessageModel, Status, TopicConfig};
 
@@ -24,13 +25,21 @@ pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest)
     if let Err(reply) = check_subscriptions(&request) {
         return reply;
     }
-    // Like RocketMQ, a clustering group's retry topic exists from its first heartbeat, so its
-    // members can route and pull it before any message was sent back.
+    // Like RocketMQ, a group's config is created at its first heartbeat (when the broker
+    // auto-creates groups), and a clustering group's retry topic (with the group's retry queue
+    // count) exists from then on, so its members can route and pull it before any message was
+    // sent back. An unknown group is still registered; its pulls are refused.
     for group in &request.consumer_groups {
+        let Some(config) = state.subscription_groups.get_or_auto_create(&group.group) else {
+            continue;
+        };
         if group.message_model == MessageModel::Clustering {
             let retry = format!("{RETRY_TOPIC_PREFIX}{}", group.group);
+            let queues = config.retry_queue_count;
             if state.topics.get(&retry).is_none()
-                && let Err(e) = state.topics.create(TopicConfig::new(retry.as_str(), 1))
+                && let Err(e) = state
+                    .topics
+                    .create(TopicConfig::new(retry.as_str(), queues))
             {
                 tracing::debug!(topic = retry, error = %e, "retry topic not created");
             }

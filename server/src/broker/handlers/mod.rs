@@ -3,7 +3,9 @@
 pub mod api_versions;
 pub mod consumer_send_back;
 pub mod create_topic;
+pub mod delete_subscription_group;
 pub mod delete_topic;
+pub mod describe_groups;
 pub mod describe_topic;
 pub mod end_transaction;
 pub mod get_consumer_list;
@@ -16,6 +18,7 @@ pub mod pull;
 pub mod query_consumer_offset;
 pub mod query_message;
 pub mod query_route;
+pub mod reset_offset;
 pub mod search_offset;
 pub mod send_batch;
 pub mod send_message;
@@ -23,6 +26,7 @@ pub mod track_message;
 pub mod unlock_batch;
 pub mod unregister_client;
 pub mod update_consumer_offset;
+pub mod update_subscription_group;
 pub mod update_topic;
 
 use std::sync::Arc;
@@ -68,6 +72,10 @@ pub async fn dispatch(
         AnyRequest::EndTransaction(r) => end_transaction::handle(state, r).await,
         AnyRequest::QueryMessage(r) => query_message::handle(state, r),
         AnyRequest::TrackMessage(r) => track_message::handle(state, r),
+        AnyRequest::UpdateSubscriptionGroup(r) => update_subscription_group::handle(state, r),
+        AnyRequest::DeleteSubscriptionGroup(r) => delete_subscription_group::handle(state, r),
+        AnyRequest::DescribeGroups(r) => describe_groups::handle(state, r),
+        AnyRequest::ResetOffset(r) => reset_offset::handle(state, r).await,
         other => Reply::error(
             Status::UnsupportedApi,
             format!(

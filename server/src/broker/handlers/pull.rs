@@ -1,5 +1,6 @@
 //! `Pull`: serve stored records of one queue, parking the request (long polling) until a
-//! message arrives or the hold expires when there is nothing yet.
+//! message arrives or the hold expires when there is nothing yet. The group must be allowed to
+//! consume (`subscription_groups::check_pull`).
 //!
 //! The wake-up comes from the store's per-queue `Notify`, armed *before* each read so a message
 //! stored between the read and the wait is never missed. A parked pull gives its in-flight slot
@@ -9,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrocket::limits::LONG_POLL_MS_MAX;
-use ferrocket::protocol::record::RecordView;
-use ferrocket::protocol::{PullRequest, PullResponse, PullStatus, Status};
+use ferrocket::protocol::record::{OFF_COMMIT_LOG_OFFSET, RECORD_FIXED_LEN, RecordView, read_u64};
+use ferrocket::protocol::{PullRequest, PullResponse, PullStatus, Status, SubscriptionGroupConfig};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
@@ -19,6 +20,7 @@ use crate::broker::connection::ConnContext;
 use crate::broker::filter::Filter;
 use crate::broker::handlers::{readable_queue, valid_group};
 use crate::broker::reply::{PullBody, Reply, ReplyBody};
+use crate::broker::subscription_groups::check_pull;
 use crate::store::{ReadResult, ReadStatus, RecordFilter};
 
 /// Handles `Pull`.
@@ -34,6 +36,10 @@ pub async fn handle(
     if let Err(reply) = readable_queue(state, &request.topic, request.queue_id) {
         return reply;
     }
+    let group_config = match check_pull(state, &request.consumer_group) {
+        Ok(config) => config,
+        Err(reply) => return reply,
+    };
     let filter = match Filter::parse(request.expression_type, &request.expression) {
         Ok(filter) => filter,
         Err(e) => return Reply::error(Status::SubscriptionParseFailed, e),
@@ -48,7 +54,36 @@ pub async fn handle(
     }
     let hold = Duration::from_millis(u64::from(request.suspend_timeout_ms.min(LONG_POLL_MS_MAX)));
     let result = read_with_hold(state, ctx, &request, &filter, hold, permit).await;
-    pull_reply(result)
+    let suggest_broker_id = suggest_broker(state, &group_config, &result);
+    pull_reply(result, suggest_broker_id)
+}
+
+/// Commit-log bytes past the last record a pull read beyond which the consumer counts as
+/// slow (RocketMQ compares with 40 % of the machine's memory: what is no longer in the page
+/// cache).
+const CONSUME_SLOWLY_BYTES: u64 = 1 << 30;
+
+/// The broker id the consumer should read from next: the group's `broker_id`, or its
+/// `which_broker_when_consume_slowly` when it reads far behind the commit log's end.
+fn suggest_broker(
+    state: &BrokerState,
+    config: &SubscriptionGroupConfig,
+    result: &ReadResult,
+) -> u64 {
+    // Served records are whole and validated: the fixed field can be read directly.
+    let last_read = result
+        .records
+        .last()
+        .filter(|r| r.len() >= RECORD_FIXED_LEN)
+        .map(|r| read_u64(r, OFF_COMMIT_LOG_OFFSET) + r.len() as u64);
+    match last_read {
+        Some(end)
+            if state.store.commit_log_max_offset().saturating_sub(end) > CONSUME_SLOWLY_BYTES =>
+        {
+            config.which_broker_when_consume_slowly
+        }
+        _ => config.broker_id,
+    }
 }
 
 async fn read_with_hold(
@@ -106,7 +141,7 @@ fn read_once(state: &BrokerState, request: &PullRequest, filter: &Filter) -> Rea
     )
 }
 
-fn pull_reply(result: ReadResult) -> Reply {
+fn pull_reply(result: ReadResult, suggest_broker_id: u64) -> Reply {
     let pull_status = match result.status {
         ReadStatus::Found => PullStatus::Found,
         ReadStatus::NoNewMessage => PullStatus::NoNewMessage,
@@ -118,7 +153,7 @@ fn pull_reply(result: ReadResult) -> Reply {
         next_begin_offset: result.next_offset,
         min_offset: result.min_offset,
         max_offset: result.max_offset,
-        suggest_broker_id: 0,
+        suggest_broker_id,
         records: bytes::Bytes::new(),
     };
     Reply {

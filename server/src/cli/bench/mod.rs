@@ -1,6 +1,7 @@
 //! `ferrocket bench`: load generators against a running server (`produce`, `consume`), the
-//! machine's own limits (`baseline`), and the self-contained `report` that runs an in-process
-//! broker and sets every figure against those limits.
+//! machine's own limits (`baseline`), the self-contained `report` that runs an in-process
+//! broker and sets every figure against those limits, and `timers`, the delivery scheduler's
+//! capacity on an in-process broker.
 //!
 //! Human output goes to stdout; `--json` prints one flat JSON object instead. A progress line
 //! is drawn on stderr only when stderr is a terminal.
@@ -10,6 +11,7 @@ pub mod consume;
 pub mod load;
 pub mod report;
 pub mod stats;
+pub mod timers;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,6 +49,9 @@ pub enum BenchCommand {
     /// Run an in-process broker through the standard scenarios and compare each figure with
     /// the machine's limits (under a minute on 2 cores, release build).
     Report(ReportArgs),
+    /// The delivery scheduler's capacity on an in-process broker: pending timers' memory,
+    /// restart time with them pending, deliveries per second.
+    Timers(timers::TimersArgs),
 }
 
 /// Flags of `bench produce`.
@@ -145,6 +150,7 @@ pub struct ReportArgs {
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     match args.command {
         BenchCommand::Produce(a) => produce(a).await,
+        BenchCommand::Timers(a) => timers::run(a).await,
         BenchCommand::Consume(a) => {
             let spec = consume::ConsumeSpec {
                 namesrv: a.client.namesrv.clone(),
