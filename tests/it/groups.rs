@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
@@ -306,5 +306,40 @@ async fn consumer_started_before_its_topic_exists() {
     let ids = send(&broker, topic, 0, 20).await;
     assert!(wait_until(Duration::from_secs(10), || recorder.distinct() == ids.len()).await);
     consumer.shutdown().await;
+    broker.shutdown().await;
+}
+
+/// A sync concurrent listener runs on several consume threads at once: with 4 threads and
+/// calls that take 200 ms, more than one call of one queue is under way at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_listener_calls_run_in_parallel() {
+    let broker = TestBroker::start().await;
+    let (topic, group) = ("Parallel", "parallel-group");
+    create_topic(&broker, topic, 1).await;
+    send(&broker, topic, 0, 8).await;
+    let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let recorder = Recorder::default();
+    let (now, top, r) = (running.clone(), most.clone(), recorder.clone());
+    let slow = MessageListener::concurrently(move |msgs: &[MessageExt], _: &mut _| {
+        let inside = now.fetch_add(1, Ordering::AcqRel) + 1;
+        top.fetch_max(inside, Ordering::AcqRel);
+        std::thread::sleep(Duration::from_millis(200));
+        now.fetch_sub(1, Ordering::AcqRel);
+        r.record(0, msgs);
+        ConsumeConcurrentlyStatus::ConsumeSuccess
+    });
+    let consumer = push_builder(&broker, group, slow)
+        .consume_threads(4)
+        .build()
+        .unwrap();
+    consumer.subscribe(topic, "*").unwrap();
+    consumer.start().await.unwrap();
+    assert!(wait_until(Duration::from_secs(20), || recorder.distinct() == 8).await);
+    consumer.shutdown().await;
+    let most = most.load(Ordering::Acquire);
+    assert!(
+        most >= 2,
+        "at most {most} listener call(s) ran at once on 4 threads"
+    );
     broker.shutdown().await;
 }

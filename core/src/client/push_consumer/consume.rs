@@ -76,7 +76,11 @@ impl ConsumeService {
                     .name(format!("ferrocket-consume-{i}"))
                     .spawn(move || {
                         let _runtime = handle.enter();
-                        while let Some(job) = rx.blocking_lock().blocking_recv() {
+                        loop {
+                            // The receiver's lock is released before the job runs (in a
+                            // `while let` it would be held through the body, one job at a time).
+                            let job = rx.blocking_lock().blocking_recv();
+                            let Some(job) = job else { break };
                             core.run_sync(job);
                         }
                     })
