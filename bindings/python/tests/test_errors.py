@@ -3,6 +3,7 @@ exception tree."""
 
 from __future__ import annotations
 
+import enum
 import socket
 import time
 
@@ -116,3 +117,18 @@ def test_exception_tree() -> None:
     assert issubclass(ferrocket.ConnectionFailedError, ConnectionError)
     assert ferrocket.FerrocketError.code == 0
     assert ferrocket.FerrocketError.status is None
+
+
+def test_enums_have_rocketmq_values() -> None:
+    """SendStatus has RocketMQ's four values, ConsumeResult SUCCESS/RECONSUME_LATER/SUSPEND and
+    TransactionState COMMIT/ROLLBACK/UNKNOWN, as real enum.Enum classes."""
+    assert [s.name for s in ferrocket.SendStatus] == [
+        "SEND_OK",
+        "FLUSH_DISK_TIMEOUT",
+        "FLUSH_SLAVE_TIMEOUT",
+        "SLAVE_NOT_AVAILABLE",
+    ]
+    assert [c.name for c in ferrocket.ConsumeResult] == ["SUCCESS", "RECONSUME_LATER", "SUSPEND"]
+    assert [t.name for t in ferrocket.TransactionState] == ["COMMIT", "ROLLBACK", "UNKNOWN"]
+    for cls in (ferrocket.SendStatus, ferrocket.ConsumeResult, ferrocket.TransactionState):
+        assert issubclass(cls, enum.Enum)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import ferrocket
 from ferrocket import Message, PullConsumer
 
-from conftest import Broker
+from conftest import Broker, wait_until
 
 
 def fill_queue(producer: ferrocket.Producer, topic: str, count: int) -> ferrocket.MessageQueue:
@@ -92,3 +94,30 @@ def test_pull_pause_resume(broker: Broker, producer: ferrocket.Producer) -> None
             assert polled
             got += polled
     assert [m.body for m in got] == [b"p0", b"p1", b"p2"]
+
+
+def test_pull_consume_from_timestamp(broker: Broker, producer: ferrocket.Producer) -> None:
+    """A new group with consume_from=<ms since the epoch> starts at the first message stored
+    at or after that time."""
+    topic = "pull_consume_from_timestamp"
+    queue = fill_queue(producer, topic, 4)
+    consumer = PullConsumer("pull-from-timestamp-probe", broker.addr, consume_from="first")
+    consumer.assign([queue])
+    with consumer:
+        consumer.seek(queue, 3)
+        [last_old] = consumer.poll(timeout=5.0)[:1]
+    since_ms = last_old.store_timestamp + 1
+    # The broker shares this clock: once it has passed `since_ms`, new messages store after it.
+    assert wait_until(lambda: time.time() * 1000 > since_ms + 1, timeout=5)
+    for i in range(3):
+        producer.send_to_queue(Message(topic, f"new{i}"), queue)
+    consumer = PullConsumer("pull-from-timestamp", broker.addr, consume_from=since_ms, auto_commit=False)
+    consumer.assign([queue])
+    with consumer:
+        got: list[ferrocket.MessageExt] = []
+        while len(got) < 3:
+            polled = consumer.poll(timeout=5.0)
+            assert polled, "messages arrive within the poll timeout"
+            got += polled
+    assert [m.body for m in got] == [b"new0", b"new1", b"new2"]
+    assert got[0].queue_offset == 4

@@ -3,6 +3,7 @@ reconsume_later)."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections import Counter
@@ -13,7 +14,7 @@ import pytest
 import ferrocket
 from ferrocket import ConsumeResult, Message, PushConsumer
 
-from conftest import PUSH_OPTIONS, Broker, Recorder, wait_until
+from conftest import PUSH_OPTIONS, Broker, Recorder, read_back, wait_until
 
 MESSAGES = 50_000
 BATCH = 1000
@@ -92,6 +93,65 @@ def test_push_orderly(broker: Broker, producer: ferrocket.Producer) -> None:
     for key in keys:
         got = [b.decode() for b in recorder.bodies() if b.decode().startswith(key + ":")]
         assert got == [f"{key}:{i}" for i in range(per_key)], key
+
+
+def test_push_orderly_suspend(broker: Broker, producer: ferrocket.Producer) -> None:
+    """An orderly listener that returns SUSPEND (or raises) gets the same message again, with
+    reconsume_times growing, before anything behind it in its queue."""
+    topic = "push_orderly_suspend"
+    producer.send(Message(topic, b"create"))
+    calls: list[tuple[bytes, int]] = []
+    consumer = PushConsumer(
+        "push-orderly-suspend",
+        broker.addr,
+        orderly=True,
+        consume_from="first",
+        consume_batch_max=1,
+        suspend_current_queue_time=0.1,
+        **PUSH_OPTIONS,
+    )
+    consumer.subscribe(topic)
+
+    @consumer.listener
+    def on_messages(msgs: list[ferrocket.MessageExt]) -> ConsumeResult:
+        [m] = msgs
+        if m.body == b"create":
+            return ConsumeResult.SUCCESS
+        calls.append((m.body, m.reconsume_times))
+        if m.body == b"s1" and m.reconsume_times < 2:
+            return ConsumeResult.SUSPEND
+        if m.body == b"s2" and m.reconsume_times < 1:
+            raise RuntimeError("orderly listener failure on purpose")
+        return ConsumeResult.SUCCESS
+
+    with consumer:
+        for body in (b"s0", b"s1", b"s2", b"s3"):
+            producer.send_orderly(Message(topic, body), "one-key")
+        assert wait_until(lambda: (b"s3", 0) in calls, timeout=30), calls
+    assert calls == [(b"s0", 0), (b"s1", 0), (b"s1", 1), (b"s1", 2), (b"s2", 0), (b"s2", 1), (b"s3", 0)]
+
+
+def test_push_consume_from_timestamp(broker: Broker, producer: ferrocket.Producer) -> None:
+    """A new group with consume_from=<datetime> starts at the first message stored at or
+    after that time, skipping older ones."""
+    topic = "push_consume_from_timestamp"
+    old = [producer.send_orderly(Message(topic, f"old{i}"), "k") for i in range(5)]
+    [last_old] = read_back(broker, old[-1].queue, old[-1].queue_offset)
+    since_ms = last_old.store_timestamp + 1
+    # The broker shares this clock: once it has passed `since_ms`, new messages store after it.
+    assert wait_until(lambda: time.time() * 1000 > since_ms + 1, timeout=5)
+    for i in range(5):
+        producer.send_orderly(Message(topic, f"new{i}"), "k")
+    recorder = Recorder()
+    since = datetime.datetime.fromtimestamp(since_ms / 1000, tz=datetime.timezone.utc)
+    consumer = PushConsumer("push-from-timestamp", broker.addr, consume_from=since, **PUSH_OPTIONS)
+    consumer.subscribe(topic)
+    consumer.listener(recorder.listen)
+    with consumer:
+        assert wait_until(lambda: recorder.count() >= 5, timeout=30)
+        producer.send_orderly(Message(topic, b"after-start"), "k")
+        assert wait_until(lambda: b"after-start" in recorder.bodies(), timeout=30)
+    assert sorted(recorder.bodies()) == sorted([f"new{i}".encode() for i in range(5)] + [b"after-start"])
 
 
 def test_push_broadcasting(broker: Broker, producer: ferrocket.Producer, tmp_path: Path) -> None:
@@ -175,6 +235,36 @@ def test_listener_returning_none_is_redelivered(broker: Broker, producer: ferroc
         producer.send(Message(topic, b"forgot"))
         assert wait_until(lambda: len(seen) >= 2, timeout=30)
     assert seen[:2] == [0, 1]
+
+
+def test_push_shutdown_waits_for_listener_calls(broker: Broker, producer: ferrocket.Producer) -> None:
+    """shutdown() returns only after the listener calls under way have returned, and no call
+    starts after it."""
+    topic = "push_shutdown_joins"
+    producer.send_batch([Message(topic, f"m{i}") for i in range(50)])
+    lock = threading.Lock()
+    running = [0]
+    calls = [0]
+    consumer = PushConsumer("push-shutdown-joins", broker.addr, threads=4, consume_from="first", **PUSH_OPTIONS)
+    consumer.subscribe(topic)
+
+    @consumer.listener
+    def slow(msgs: list[ferrocket.MessageExt]) -> ConsumeResult:
+        with lock:
+            running[0] += 1
+            calls[0] += 1
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+        return ConsumeResult.SUCCESS
+
+    consumer.start()
+    assert wait_until(lambda: running[0] > 0, timeout=30)
+    consumer.shutdown()
+    with lock:
+        assert running[0] == 0, "a listener call was still running after shutdown"
+        after = calls[0]
+    assert not wait_until(lambda: calls[0] > after, timeout=0.5), "a call started after shutdown"
 
 
 def test_push_consumer_needs_listener(broker: Broker) -> None:

@@ -164,3 +164,29 @@ def test_listener_calls_run_while_the_main_thread_waits(broker: Broker, producer
         producer.send(Message(topic, b"m"))
         assert idle.poll(timeout=1.5) == []  # the main thread waits in Rust meanwhile
         assert got.is_set()
+
+
+def test_listener_calls_run_in_parallel(broker: Broker, producer: ferrocket.Producer) -> None:
+    """A sync listener that waits outside the GIL (time.sleep) runs on several consume
+    threads at once: the consume threads hold the GIL only while Python code runs."""
+    topic = "listener_parallel"
+    producer.send_batch([Message(topic, f"m{i}") for i in range(8)])
+    lock = threading.Lock()
+    running, most, done = [0], [0], [0]
+    consumer = ferrocket.PushConsumer("listener-parallel", broker.addr, threads=4, consume_from="first")
+    consumer.subscribe(topic)
+
+    @consumer.listener
+    def slow(msgs: list[ferrocket.MessageExt]) -> ferrocket.ConsumeResult:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+            done[0] += len(msgs)
+        return ferrocket.ConsumeResult.SUCCESS
+
+    with consumer:
+        assert wait_until(lambda: done[0] >= 8, timeout=30)
+    assert most[0] >= 2, f"at most {most[0]} listener call(s) ran at once on 4 threads"
