@@ -38,8 +38,14 @@ fn repo_root() -> PathBuf {
         .to_owned()
 }
 
+/// `CARGO_TARGET_DIR` (relative to the repository root when relative, as cargo run from
+/// the root reads it) or `target/`.
 fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+    match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
 }
 
 /// One command of the suite.
@@ -119,6 +125,10 @@ fn steps(root: &Path) -> Vec<Step> {
     let mut s = step("python -m mypy.stubtest ferrocket", &python, &target);
     s.command.args(["-m", "mypy.stubtest", "ferrocket"]);
     out.push(s);
+    // Absolute, so the cargo that maturin runs in the package folder builds in the same place.
+    for s in &mut out {
+        s.command.env("CARGO_TARGET_DIR", &target);
+    }
     out
 }
 
