@@ -493,7 +493,8 @@ struct ferrocket_config_t *ferrocket_config_new(void);
  * Sets `key` to `value` (both strings). Keys: `group`, `namesrv`, `client_threads`,
  * `connect_timeout_ms`, `request_timeout_ms`, `route_refresh_interval_ms`,
  * `heartbeat_interval_ms`; producer: `send_timeout_ms`, `retries`, `latency_fault_tolerance`,
- * `max_outstanding_async`, `auto_create_queue_count`; pull consumer: `auto_commit`,
+ * `max_outstanding_async`, `auto_create_queue_count`, `compress_body_over` (bytes, or `off`),
+ * `timer_max_delay_ms`; pull consumer: `auto_commit`,
  * `auto_commit_interval_ms`, `consume_from` (`last_offset` | `first_offset` | `timestamp`),
  * `consume_timestamp_ms`, `pull_batch_size`, `poll_timeout_ms`, `long_poll_ms`,
  * `pull_error_backoff_ms`; push consumer: `message_model` (`clustering` | `broadcasting`),
@@ -502,10 +503,15 @@ struct ferrocket_config_t *ferrocket_config_new(void);
  * `pull_threshold_size_for_queue`, `consume_concurrently_max_span`, `consume_timeout_ms`,
  * `rebalance_interval_ms`, `persist_offset_interval_ms`, `lock_renew_interval_ms`,
  * `lock_max_live_ms`, `send_back_retry_delay_ms`, `await_termination_ms`,
- * `broadcast_offset_dir`, `allocate_strategy` (`averagely` | `averagely_by_circle` |
- * `consistent_hash`), and `consume_from`, `consume_timestamp_ms`, `pull_batch_size`,
- * `long_poll_ms`, `pull_error_backoff_ms` as for the pull consumer. Booleans are
- * `true`/`false`; durations are milliseconds.
+ * `broadcast_offset_dir`, and `consume_from`, `consume_timestamp_ms`, `pull_batch_size`,
+ * `long_poll_ms`, `pull_error_backoff_ms` as for the pull consumer; both consumers:
+ * `allocate_strategy` (`averagely` | `averagely_by_circle` | `consistent_hash` | `config` |
+ * `machine_room_nearby`), `allocate_virtual_nodes` (consistent_hash), `allocate_queues`
+ * (config: `topic@broker#queue_id,...`), `allocate_machine_room_inner`,
+ * `broker_machine_rooms` (`room=broker,broker;room=broker`) and `consumer_machine_rooms`
+ * (`room=prefix,prefix;...`, prefixes of the client id `ip@pid#...`) for
+ * machine_room_nearby; a strategy missing its companion key is refused by `_new`. Booleans
+ * are `true`/`false`; durations are milliseconds.
  *
  * Returns `FERROCKET_ERR_INVALID_ARGUMENT` for a NULL argument, an unknown key or a value
  * that does not parse; the last error names the key and the value.

@@ -167,6 +167,49 @@ pub const POLL_BATCH_COUNT_MAX: usize = 1024;
 pub const CLIENT_IN_FLIGHT_MAX: usize = 1024;
 
 // ---------------------------------------------------------------------------------------------
+// Name servers and replication
+// ---------------------------------------------------------------------------------------------
+
+/// Topic configs one `RegisterBroker` carries (a broker with more cannot register; RocketMQ
+/// splits its registration past 800 topics instead).
+pub const REGISTER_TOPIC_COUNT_MAX: usize = 32_768;
+/// Commit-log bytes one `ReplicaFetch` may ask for; the answer holds at most this plus one
+/// whole item (a record or a segment's blank filler), so the slave never gets half a record.
+pub const REPLICA_FETCH_BYTES_MAX: u32 = 4 * 1024 * 1024;
+/// Commit-log bytes a slave asks for per `ReplicaFetch` by default.
+pub const REPLICA_FETCH_BYTES_DEFAULT: u32 = 1024 * 1024;
+/// Offsets one `GetConsumerOffsets` page carries (a slave reads the master's table in pages).
+pub const CONSUMER_OFFSET_PAGE_COUNT_MAX: usize = 16_384;
+/// Brokers register with every name server this often, in milliseconds (RocketMQ's
+/// `registerNameServerPeriod`).
+pub const REGISTER_INTERVAL_MS_DEFAULT: u64 = 30_000;
+/// A name server forgets a broker silent for this long, in milliseconds (RocketMQ's
+/// `DEFAULT_BROKER_CHANNEL_EXPIRED_TIME`).
+pub const BROKER_EXPIRY_MS_DEFAULT: u64 = 120_000;
+/// How often a name server looks for silent brokers, in milliseconds (RocketMQ's
+/// `scanNotActiveBrokerInterval`).
+pub const NAMESRV_SCAN_INTERVAL_MS_DEFAULT: u64 = 5000;
+/// How long a SYNC_MASTER send waits for a slave to confirm before `FLUSH_SLAVE_TIMEOUT`, in
+/// milliseconds (RocketMQ's `slaveTimeout`).
+pub const SLAVE_TIMEOUT_MS_DEFAULT: u64 = 3000;
+/// A slave further behind than this many bytes does not count for SYNC_MASTER sends
+/// (`SLAVE_NOT_AVAILABLE`; RocketMQ's `haSlaveFallbehindMax`).
+pub const HA_SLAVE_FALL_BEHIND_BYTES_DEFAULT: u64 = 256 * 1024 * 1024;
+/// A slave whose last fetch is older than this is no longer counted as connected, in
+/// milliseconds (RocketMQ's `haHousekeepingInterval`).
+pub const HA_HOUSEKEEPING_MS_DEFAULT: u64 = 20_000;
+/// How long a master may hold a slave's fetch when it has nothing new, in milliseconds; the
+/// fetch that follows is the slave's heartbeat (RocketMQ's `haSendHeartbeatInterval`).
+pub const REPLICA_FETCH_WAIT_MS_DEFAULT: u32 = 5000;
+/// How often a slave copies topic configs and consumer offsets from its master, in
+/// milliseconds (RocketMQ's `SlaveSynchronize` period).
+pub const SLAVE_SYNC_INTERVAL_MS_DEFAULT: u64 = 3000;
+/// Share of the machine's memory (percent) a pull may lag the commit-log head by before a
+/// master with `slave_read_enable` sends the consumer to a slave (RocketMQ's
+/// `accessMessageInMemoryMaxRatio`).
+pub const ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO_DEFAULT: u8 = 40;
+
+// ---------------------------------------------------------------------------------------------
 // Message features: SQL92 filters, compression, delivery time, index and queries, transactions
 // ---------------------------------------------------------------------------------------------
 
@@ -203,6 +246,7 @@ pub const TRANSACTION_CHECK_MAX_DEFAULT: u32 = 15;
 /// Check requests a transaction producer queues before it drops new ones
 /// (`checkRequestHoldMax`).
 pub const TRANSACTION_CHECK_QUEUE_MAX: usize = 2000;
+
 // ---------------------------------------------------------------------------------------------
 // Subscription groups and group administration
 // ---------------------------------------------------------------------------------------------
@@ -231,6 +275,7 @@ pub const RESET_OFFSET_QUEUE_COUNT_MAX: usize = 65_536;
 /// the broker's offsets when it next takes the queues).
 pub const RESET_NOTICE_QUEUE_LEN: usize = 64;
 
+// ---------------------------------------------------------------------------------------------
 // Push consumer defaults (RocketMQ's `DefaultMQPushConsumer`)
 // ---------------------------------------------------------------------------------------------
 
@@ -303,6 +348,20 @@ const _: () = assert!(
 const _: () = assert!((AUTO_CREATE_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
 const _: () = assert!((CREATE_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
 const _: () = assert!(QUEUE_COUNT_MAX <= u16::MAX as usize);
+const _: () = assert!(REPLICA_FETCH_BYTES_DEFAULT <= REPLICA_FETCH_BYTES_MAX);
+// A replica fetch answer (the bytes asked for plus one whole item) fits in a frame.
+const _: () =
+    assert!(REPLICA_FETCH_BYTES_MAX as usize + RECORD_LEN_MAX + 4096 <= FRAME_LEN_MAX as usize);
+// A registration of the most topics, each with a maximal name, fits in a frame.
+const _: () =
+    assert!(REGISTER_TOPIC_COUNT_MAX * (TOPIC_LEN_MAX + 8) + 4096 <= FRAME_LEN_MAX as usize);
+// A page of the most offsets, each with maximal names, fits in a frame.
+const _: () = assert!(
+    CONSUMER_OFFSET_PAGE_COUNT_MAX * (GROUP_LEN_MAX + TOPIC_LEN_MAX + 16) + 4096
+        <= FRAME_LEN_MAX as usize
+);
+const _: () = assert!(REPLICA_FETCH_WAIT_MS_DEFAULT <= LONG_POLL_MS_MAX);
+const _: () = assert!(ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO_DEFAULT <= 100);
 const _: () = assert!((RETRY_QUEUE_COUNT_DEFAULT as usize) <= QUEUE_COUNT_MAX);
 const _: () = assert!(MAX_RECONSUME_TIMES_DEFAULT <= RETRY_MAX_TIMES_MAX);
 const _: () = assert!(RETRY_MAX_TIMES_MAX < MAX_RECONSUME_TIMES_UNSET);

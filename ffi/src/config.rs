@@ -6,9 +6,11 @@
 //! that does not apply to the client being built (a consumer key given to a producer) is
 //! ignored, as librdkafka does with its producer and consumer properties. Range rules (a zero
 //! timeout, a pull batch over its maximum) are the builders', reported by `_new`.
-//! The push consumer's own keys (message model, consume threads…) are in `push`; a
-//! transaction producer reads the producer keys.
+//! The push consumer's own keys (message model, consume threads…) are in `push`, the
+//! consumers' queue allocation keys in `allocate`; a transaction producer reads the producer
+//! keys.
 
+mod allocate;
 mod push;
 mod value;
 
@@ -21,12 +23,15 @@ use ferrocket::{ConsumeFrom, Producer, PullConsumer, PushConsumer};
 use crate::args::{from_raw, into_raw, mut_arg, str_arg};
 use crate::error::{FfiError, ferrocket_status_t, guard, guard_or};
 
+pub use allocate::ALLOCATE_CONFIG_KEYS;
+use allocate::AllocateSettings;
 pub use push::PUSH_CONFIG_KEYS;
 use push::PushSettings;
 use value::Value;
 
 /// The shared, producer and pull consumer keys `ferrocket_config_set` accepts, with what they
-/// set (the push consumer's own keys are `PUSH_CONFIG_KEYS`).
+/// set (the push consumer's own keys are `PUSH_CONFIG_KEYS`, the consumers' allocation keys
+/// `ALLOCATE_CONFIG_KEYS`).
 pub const CONFIG_KEYS: &[(&str, &str)] = &[
     (
         "group",
@@ -69,6 +74,16 @@ pub const CONFIG_KEYS: &[(&str, &str)] = &[
     (
         "auto_create_queue_count",
         "producer: queues of a topic auto-created by a send",
+    ),
+    (
+        "compress_body_over",
+        "producer: bodies of at least this many bytes are sent LZ4-compressed (default 4096; \
+         `off` never compresses)",
+    ),
+    (
+        "timer_max_delay_ms",
+        "producer: how far ahead a delivery time may be (>= 1, default 3 days; at most the \
+         broker's timer_max_delay_ms)",
     ),
     (
         "auto_commit",
@@ -127,6 +142,8 @@ pub struct Settings {
     latency_fault_tolerance: Option<bool>,
     max_outstanding_async: Option<usize>,
     auto_create_queue_count: Option<u16>,
+    compress_body_over: Option<usize>,
+    timer_max_delay_ms: Option<u64>,
     auto_commit: Option<bool>,
     auto_commit_interval_ms: Option<u64>,
     consume_from: Option<ConsumeFromSetting>,
@@ -136,6 +153,7 @@ pub struct Settings {
     long_poll_ms: Option<u64>,
     pull_error_backoff_ms: Option<u64>,
     push: PushSettings,
+    allocate: AllocateSettings,
 }
 
 impl Settings {
@@ -155,6 +173,8 @@ impl Settings {
             "latency_fault_tolerance" => self.latency_fault_tolerance = Some(v.boolean()?),
             "max_outstanding_async" => self.max_outstanding_async = Some(v.number()?),
             "auto_create_queue_count" => self.auto_create_queue_count = Some(v.number()?),
+            "compress_body_over" => self.compress_body_over = Some(v.bytes_or_off()?),
+            "timer_max_delay_ms" => self.timer_max_delay_ms = Some(v.positive()?),
             "auto_commit" => self.auto_commit = Some(v.boolean()?),
             "auto_commit_interval_ms" => self.auto_commit_interval_ms = Some(v.number()?),
             "consume_from" => self.consume_from = Some(v.consume_from()?),
@@ -163,11 +183,12 @@ impl Settings {
             "poll_timeout_ms" => self.poll_timeout_ms = Some(v.number()?),
             "long_poll_ms" => self.long_poll_ms = Some(v.number()?),
             "pull_error_backoff_ms" => self.pull_error_backoff_ms = Some(v.number()?),
-            _ if self.push.set(&v)? => {}
+            _ if self.push.set(&v)? || self.allocate.set(&v)? => {}
             _ => {
                 let known: Vec<&str> = CONFIG_KEYS
                     .iter()
                     .chain(PUSH_CONFIG_KEYS)
+                    .chain(ALLOCATE_CONFIG_KEYS)
                     .map(|(k, _)| *k)
                     .collect();
                 return Err(FfiError::invalid(format!(
@@ -232,6 +253,12 @@ impl Settings {
         if let Some(n) = self.auto_create_queue_count {
             b = b.auto_create_queue_count(n);
         }
+        if let Some(n) = self.compress_body_over {
+            b = b.compress_body_over(n);
+        }
+        if let Some(ms) = self.timer_max_delay_ms {
+            b = b.timer_max_delay(Duration::from_millis(ms));
+        }
         b
     }
 
@@ -267,6 +294,9 @@ impl Settings {
         if let Some(v) = self.pull_error_backoff_ms {
             b = b.pull_error_backoff(ms(v));
         }
+        if let Some(strategy) = self.allocate.strategy()? {
+            b = b.allocate_strategy(strategy);
+        }
         Ok(b)
     }
 
@@ -292,6 +322,9 @@ impl Settings {
         }
         if let Some(v) = self.pull_error_backoff_ms {
             b = b.pull_error_backoff(ms(v));
+        }
+        if let Some(strategy) = self.allocate.strategy()? {
+            b = b.allocate_strategy(strategy);
         }
         Ok(self.push.apply(b))
     }
@@ -342,7 +375,8 @@ pub extern "C" fn ferrocket_config_new() -> *mut ferrocket_config_t {
 /// Sets `key` to `value` (both strings). Keys: `group`, `namesrv`, `client_threads`,
 /// `connect_timeout_ms`, `request_timeout_ms`, `route_refresh_interval_ms`,
 /// `heartbeat_interval_ms`; producer: `send_timeout_ms`, `retries`, `latency_fault_tolerance`,
-/// `max_outstanding_async`, `auto_create_queue_count`; pull consumer: `auto_commit`,
+/// `max_outstanding_async`, `auto_create_queue_count`, `compress_body_over` (bytes, or `off`),
+/// `timer_max_delay_ms`; pull consumer: `auto_commit`,
 /// `auto_commit_interval_ms`, `consume_from` (`last_offset` | `first_offset` | `timestamp`),
 /// `consume_timestamp_ms`, `pull_batch_size`, `poll_timeout_ms`, `long_poll_ms`,
 /// `pull_error_backoff_ms`; push consumer: `message_model` (`clustering` | `broadcasting`),
@@ -351,10 +385,15 @@ pub extern "C" fn ferrocket_config_new() -> *mut ferrocket_config_t {
 /// `pull_threshold_size_for_queue`, `consume_concurrently_max_span`, `consume_timeout_ms`,
 /// `rebalance_interval_ms`, `persist_offset_interval_ms`, `lock_renew_interval_ms`,
 /// `lock_max_live_ms`, `send_back_retry_delay_ms`, `await_termination_ms`,
-/// `broadcast_offset_dir`, `allocate_strategy` (`averagely` | `averagely_by_circle` |
-/// `consistent_hash`), and `consume_from`, `consume_timestamp_ms`, `pull_batch_size`,
-/// `long_poll_ms`, `pull_error_backoff_ms` as for the pull consumer. Booleans are
-/// `true`/`false`; durations are milliseconds.
+/// `broadcast_offset_dir`, and `consume_from`, `consume_timestamp_ms`, `pull_batch_size`,
+/// `long_poll_ms`, `pull_error_backoff_ms` as for the pull consumer; both consumers:
+/// `allocate_strategy` (`averagely` | `averagely_by_circle` | `consistent_hash` | `config` |
+/// `machine_room_nearby`), `allocate_virtual_nodes` (consistent_hash), `allocate_queues`
+/// (config: `topic@broker#queue_id,...`), `allocate_machine_room_inner`,
+/// `broker_machine_rooms` (`room=broker,broker;room=broker`) and `consumer_machine_rooms`
+/// (`room=prefix,prefix;...`, prefixes of the client id `ip@pid#...`) for
+/// machine_room_nearby; a strategy missing its companion key is refused by `_new`. Booleans
+/// are `true`/`false`; durations are milliseconds.
 ///
 /// Returns `FERROCKET_ERR_INVALID_ARGUMENT` for a NULL argument, an unknown key or a value
 /// that does not parse; the last error names the key and the value.

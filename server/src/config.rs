@@ -8,6 +8,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use ferrocket::limits::{
+    ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO_DEFAULT, HA_HOUSEKEEPING_MS_DEFAULT,
+    HA_SLAVE_FALL_BEHIND_BYTES_DEFAULT, LONG_POLL_MS_MAX, REGISTER_INTERVAL_MS_DEFAULT,
+    REPLICA_FETCH_BYTES_DEFAULT, REPLICA_FETCH_BYTES_MAX, REPLICA_FETCH_WAIT_MS_DEFAULT,
+    SLAVE_SYNC_INTERVAL_MS_DEFAULT, SLAVE_TIMEOUT_MS_DEFAULT,
+};
+use ferrocket::limits::{
     AUTO_CREATE_QUEUE_COUNT_DEFAULT, CONNECTION_IDLE_TIMEOUT_MS_DEFAULT, CONNECTIONS_MAX_DEFAULT,
     CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT, DELETE_HOUR_DEFAULT, DISK_USAGE_CLEAN_PERCENT_DEFAULT,
     DISK_USAGE_FORCE_CLEAN_PERCENT_DEFAULT, DISK_USAGE_REFUSE_PERCENT_DEFAULT,
@@ -114,6 +120,36 @@ pub struct BrokerConfig {
     pub pending_sends_max: usize,
     /// How often consumer offsets are saved.
     pub offset_flush_interval_ms: u64,
+    /// Name servers to register with, `host:port;host:port` (RocketMQ's `namesrvAddr`; the
+    /// `NAMESRV_ADDR` environment variable sets it too). Empty: none.
+    pub namesrv_addrs: String,
+    /// Whether this broker also answers name-server requests on its own port and registers
+    /// with itself (`standalone`; `ferrocket broker` defaults it to false).
+    pub embedded_namesrv: bool,
+    /// How often the broker registers with its name servers (topic changes register at once).
+    pub register_interval_ms: u64,
+    /// A slave's master, `host:port`; empty: learned from the name servers' answers.
+    pub ha_master_addr: String,
+    /// SYNC_MASTER: how long a send waits for a slave before `FLUSH_SLAVE_TIMEOUT` (keep it
+    /// below the producers' send timeout, or they give up first).
+    pub slave_timeout_ms: u64,
+    /// SYNC_MASTER: a slave further behind than this many bytes does not count
+    /// (`SLAVE_NOT_AVAILABLE`).
+    pub ha_slave_fall_behind_bytes: u64,
+    /// A slave whose last fetch is older than this no longer counts as connected.
+    pub ha_housekeeping_ms: u64,
+    /// How long a master holds a slave's fetch when it has nothing new.
+    pub replica_fetch_wait_ms: u32,
+    /// Commit-log bytes a slave asks for per fetch.
+    pub replica_fetch_bytes: u32,
+    /// How often a slave copies topic configs and consumer offsets from its master.
+    pub slave_sync_interval_ms: u64,
+    /// Whether consumers that fell far behind are sent to read from a slave.
+    pub slave_read_enable: bool,
+    /// How far behind (percent of the machine's memory) counts as far behind.
+    pub access_message_in_memory_max_ratio: u8,
+    /// How far behind (bytes of commit log) counts as far behind; overrides the ratio.
+    pub access_message_in_memory_max_bytes: Option<u64>,
     /// Age of a half message before its first check-back (RocketMQ's `transactionTimeOut`).
     pub transaction_timeout_ms: u64,
     /// Time between check-backs of one half message (`transactionCheckInterval`).
@@ -164,6 +200,19 @@ impl Default for BrokerConfig {
             idle_timeout_ms: CONNECTION_IDLE_TIMEOUT_MS_DEFAULT,
             pending_sends_max: STORE_PENDING_SENDS_MAX_DEFAULT,
             offset_flush_interval_ms: OFFSET_FLUSH_INTERVAL_MS_DEFAULT,
+            namesrv_addrs: String::new(),
+            embedded_namesrv: true,
+            register_interval_ms: REGISTER_INTERVAL_MS_DEFAULT,
+            ha_master_addr: String::new(),
+            slave_timeout_ms: SLAVE_TIMEOUT_MS_DEFAULT,
+            ha_slave_fall_behind_bytes: HA_SLAVE_FALL_BEHIND_BYTES_DEFAULT,
+            ha_housekeeping_ms: HA_HOUSEKEEPING_MS_DEFAULT,
+            replica_fetch_wait_ms: REPLICA_FETCH_WAIT_MS_DEFAULT,
+            replica_fetch_bytes: REPLICA_FETCH_BYTES_DEFAULT,
+            slave_sync_interval_ms: SLAVE_SYNC_INTERVAL_MS_DEFAULT,
+            slave_read_enable: false,
+            access_message_in_memory_max_ratio: ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO_DEFAULT,
+            access_message_in_memory_max_bytes: None,
             transaction_timeout_ms: TRANSACTION_TIMEOUT_MS_DEFAULT,
             transaction_check_interval_ms: TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
             transaction_check_max: TRANSACTION_CHECK_MAX_DEFAULT,
@@ -210,8 +259,20 @@ impl BrokerConfig {
         env: impl IntoIterator<Item = (String, String)>,
         flags: &[Override],
     ) -> Result<BrokerConfig, ConfigError> {
+        BrokerConfig::load_with_defaults(&[], file, env, flags)
+    }
+
+    /// Like `load`, with `defaults` (a command's own defaults, such as `ferrocket broker`'s
+    /// `embedded_namesrv = false`) applied over the built-in ones, under every other layer.
+    pub fn load_with_defaults(
+        defaults: &[Override],
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &[Override],
+    ) -> Result<BrokerConfig, ConfigError> {
         let mut table = toml::Table::try_from(BrokerConfig::default())
             .map_err(|e| invalid("defaults", e.to_string()))?;
+        apply_overrides(&mut table, defaults, "command defaults")?;
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                 path: path.to_owned(),
@@ -287,7 +348,51 @@ impl BrokerConfig {
         )?;
         parse_delay_levels(&self.message_delay_level)
             .map(|_| ())
-            .map_err(|e| invalid("config", format!("message_delay_level: {e}")))
+            .map_err(|e| invalid("config", format!("message_delay_level: {e}")))?;
+        self.validate_cluster()
+    }
+
+    /// Checks the name-server and replication keys.
+    fn validate_cluster(&self) -> Result<(), ConfigError> {
+        let check = |ok: bool, message: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(invalid("config", message.to_owned()))
+            }
+        };
+        check(
+            ferrocket::client::NameServers::parse(&self.namesrv_addrs).is_ok()
+                || self.namesrv_addrs.trim().is_empty(),
+            "namesrv_addrs must be `host:port;host:port`",
+        )?;
+        for (value, name) in [
+            (self.register_interval_ms, "register_interval_ms"),
+            (self.slave_timeout_ms, "slave_timeout_ms"),
+            (self.ha_housekeeping_ms, "ha_housekeeping_ms"),
+            (self.slave_sync_interval_ms, "slave_sync_interval_ms"),
+        ] {
+            check(value > 0, &format!("{name} must be > 0"))?;
+        }
+        check(
+            (1..=REPLICA_FETCH_BYTES_MAX).contains(&self.replica_fetch_bytes),
+            &format!("replica_fetch_bytes must be 1..={REPLICA_FETCH_BYTES_MAX}"),
+        )?;
+        check(
+            self.replica_fetch_wait_ms <= LONG_POLL_MS_MAX,
+            &format!("replica_fetch_wait_ms must be at most {LONG_POLL_MS_MAX}"),
+        )?;
+        check(
+            self.access_message_in_memory_max_ratio <= 100,
+            "access_message_in_memory_max_ratio is a percentage (0..=100)",
+        )
+    }
+
+    /// The name servers to register with (none when `namesrv_addrs` is empty).
+    pub fn name_servers(&self) -> Vec<String> {
+        ferrocket::client::NameServers::parse(&self.namesrv_addrs)
+            .map(|n| n.addrs().to_vec())
+            .unwrap_or_default()
     }
 
     /// The address clients should use to reach this broker.
@@ -345,6 +450,7 @@ fn known_keys() -> Vec<String> {
         .chain([
             "advertised_addr".to_owned(),
             "disk_capacity_bytes".to_owned(),
+            "access_message_in_memory_max_bytes".to_owned(),
         ])
         .collect()
 }

@@ -6,11 +6,12 @@
 //!
 //! `FERROCKET_TIMER_CRASH_CYCLES` sets the kill cycles (default 4).
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,29 +33,16 @@ struct BrokerProcess {
 
 impl BrokerProcess {
     fn spawn(data_dir: &Path) -> BrokerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
-            .args(["standalone", "--listen", "127.0.0.1:0"])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["--set", "segment_size=16777216"])
-            .args(["--set", "flush_interval_ms=100"])
-            .args(["--set", "message_delay_level=1s 2s"])
-            .env("FERROCKET_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ferrocket");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("ferrocket listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .expect("an address");
+        let flags = [
+            "--set",
+            "segment_size=16777216",
+            "--set",
+            "flush_interval_ms=100",
+            "--set",
+            "message_delay_level=1s 2s",
+        ];
+        let (child, addr) = common::spawn_standalone(data_dir, &flags);
+        let addr = addr.parse().expect("an address");
         BrokerProcess { child, addr }
     }
 

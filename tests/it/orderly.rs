@@ -19,17 +19,48 @@ const PER_KEY: usize = 100;
 /// (key, seq) in the order listeners saw them, across all members.
 type Log = Arc<Mutex<Vec<(usize, usize)>>>;
 
+/// Listener calls in flight per queue id, across all members, and how often a call began
+/// while another one of the same queue was running.
+#[derive(Default)]
+struct Overlaps {
+    running: Mutex<HashMap<u32, usize>>,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+impl Overlaps {
+    fn enter(&self, queue: u32) {
+        let mut running = self.running.lock().unwrap();
+        let n = running.entry(queue).or_insert(0);
+        if *n > 0 {
+            self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        *n += 1;
+    }
+
+    fn leave(&self, queue: u32) {
+        *self.running.lock().unwrap().get_mut(&queue).unwrap() -= 1;
+    }
+}
+
 fn parse(m: &MessageExt) -> (usize, usize) {
     let text = String::from_utf8_lossy(m.body()).into_owned();
     let (k, s) = text.split_once(':').expect("key:seq");
     (k.parse().unwrap(), s.parse().unwrap())
 }
 
-async fn member(broker: &TestBroker, topic: &str, log: &Log) -> PushConsumer {
-    let log = log.clone();
+async fn member(
+    broker: &TestBroker,
+    topic: &str,
+    log: &Log,
+    overlaps: &Arc<Overlaps>,
+) -> PushConsumer {
+    let (log, overlaps) = (log.clone(), overlaps.clone());
     let listener = MessageListener::orderly(move |msgs: &[MessageExt], _: &mut _| {
-        let mut log = log.lock().unwrap();
-        log.extend(msgs.iter().map(parse));
+        let queue = msgs[0].queue_id;
+        overlaps.enter(queue);
+        log.lock().unwrap().extend(msgs.iter().map(parse));
+        std::thread::sleep(Duration::from_micros(200));
+        overlaps.leave(queue);
         ConsumeOrderlyStatus::Success
     });
     let consumer = push_builder(broker, "orderly-group", listener)
@@ -57,19 +88,21 @@ async fn send_range(broker: &TestBroker, topic: &str, seqs: std::ops::Range<usiz
 
 /// 20,000 messages over 200 keys arrive in per-key send order across 3 members, with a
 /// member joining and one leaving mid-way: for each key the first deliveries run 0, 1, 2, …
-/// with no gap or swap (a redelivery after a handover may repeat a tail, never reorder).
+/// with no gap or swap (a redelivery after a handover may repeat a tail, never reorder), and
+/// no two listener calls of one queue ever run at once, within a member or across members.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_key_order_across_rebalance() {
     let broker = TestBroker::start().await;
     let topic = "OrderlyShared";
     create_topic(&broker, topic, 8).await;
     let log: Log = Arc::default();
+    let overlaps = Arc::new(Overlaps::default());
     let mut members = vec![
-        member(&broker, topic, &log).await,
-        member(&broker, topic, &log).await,
+        member(&broker, topic, &log, &overlaps).await,
+        member(&broker, topic, &log, &overlaps).await,
     ];
     send_range(&broker, topic, 0..PER_KEY / 3).await;
-    members.push(member(&broker, topic, &log).await);
+    members.push(member(&broker, topic, &log, &overlaps).await);
     send_range(&broker, topic, PER_KEY / 3..2 * PER_KEY / 3).await;
     let leaving = members.remove(0);
     leaving.shutdown().await;
@@ -94,6 +127,11 @@ async fn per_key_order_across_rebalance() {
         }
     }
     eprintln!("orderly replays after handovers: {replays}");
+    let overlapping = overlaps.seen.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        overlapping, 0,
+        "calls that overlapped another of their queue"
+    );
     for m in members {
         m.shutdown().await;
     }

@@ -31,6 +31,28 @@ async fn crash_keeps_topics_offsets_and_messages() {
     broker.shutdown().await;
 }
 
+/// A shutdown receiver taken after the shutdown began reports it at once, so a task that
+/// first runs after the signal (here: stopped before its first poll) or a connection accepted
+/// at the last moment ends instead of holding the shutdown up.
+#[tokio::test]
+async fn late_shutdown_receivers_see_the_shutdown() {
+    let mut broker = TestBroker::start().await;
+    let state = broker.handle().state().clone();
+    assert!(!state.shutdown_rx().has_changed().unwrap(), "running");
+    tokio::time::timeout(Duration::from_secs(10), broker.stop())
+        .await
+        .expect("the broker stops");
+    let mut late = state.shutdown_rx();
+    assert!(
+        late.has_changed().unwrap(),
+        "a late receiver sees the shutdown"
+    );
+    tokio::time::timeout(Duration::from_secs(1), late.changed())
+        .await
+        .expect("changed() returns at once")
+        .unwrap();
+}
+
 /// Creates a 2-queue topic, sends 100 messages, consumes 60 and commits.
 async fn produce_and_commit(broker: &TestBroker) -> Vec<(u32, Option<u64>)> {
     let addr = broker.addr().to_string();

@@ -18,9 +18,13 @@ use ferrocket_tests::TestBroker;
 use crate::group_util::{Recorder, push_builder, wait_until};
 use crate::util::{consumer, producer};
 
-/// Every level 50 ms, so retries come quickly.
+/// Short levels that grow like RocketMQ's: level n (from 3, where retries start) is
+/// (n - 2) × 300 ms, so the first retry waits 300 ms, the second 600 ms, the third 900 ms.
 fn fast_levels() -> String {
-    vec!["50ms"; 18].join(" ")
+    (1..=18u32)
+        .map(|n| format!("{}ms", n.saturating_sub(2).max(1) * 300))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 async fn dlq_contents(broker: &TestBroker, group: &str) -> Vec<MessageExt> {
@@ -37,8 +41,29 @@ async fn dlq_contents(broker: &TestBroker, group: &str) -> Vec<MessageExt> {
     msgs
 }
 
+/// The first retry of `id` came at least 300 ms after its first delivery, the second at
+/// least 600 ms after the first retry (levels 3 and 4 of `fast_levels`).
+fn assert_waits_grow(recorder: &Recorder, id: ferrocket::MessageId) {
+    let at: Vec<_> = recorder
+        .all()
+        .into_iter()
+        .filter(|s| s.msg.msg_id == id)
+        .map(|s| s.at)
+        .collect();
+    let (first, second) = (at[1] - at[0], at[2] - at[1]);
+    assert!(
+        first >= Duration::from_millis(280),
+        "first retry after {first:?}"
+    );
+    assert!(
+        second >= Duration::from_millis(580),
+        "second retry after {second:?}"
+    );
+}
+
 /// A listener that fails a message twice sees it a third time with `reconsume_times == 2`
-/// and its original topic; a message that always fails (here: panics) goes to the dead-letter
+/// and its original topic, the wait before each retry growing with the delay level (3 +
+/// reconsume times); a message that always fails (here: panics) goes to the dead-letter
 /// queue after `max_reconsume_times` (3), keeping its body and id.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_listener_retries_then_dead_letters() {
@@ -80,6 +105,7 @@ async fn failing_listener_retries_then_dead_letters() {
     let flaky_seen = seen(flaky.msg_id);
     let times: Vec<u32> = flaky_seen.iter().map(|m| m.reconsume_times).collect();
     assert_eq!(times, vec![0, 1, 2]);
+    assert_waits_grow(&recorder, flaky.msg_id);
     assert!(
         flaky_seen
             .iter()

@@ -1,7 +1,7 @@
 //! Transactional messages through a real broker, with check-back times shortened to
 //! milliseconds: commit, rollback, `Unknown` resolved by a check-back, a check-back answered
-//! by another producer of the group (also after a broker restart), and the discard after the
-//! maximum number of checks. Consumers never see a rolled-back or undecided message.
+//! by another producer of the group (also after a broker restart), states across a crash,
+//! and the discard after the maximum number of checks. Consumers never see a rolled-back or undecided message.
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -256,6 +256,45 @@ async fn check_back_goes_to_another_producer_after_restart() {
     );
     c.shutdown().await;
     other.shutdown().await;
+    broker.shutdown().await;
+}
+
+/// Transaction states survive a broker crash: a transaction committed before the crash is
+/// shown exactly once after it (its op is not lost and not checked again), a rolled-back one
+/// never, and one still pending is checked after recovery and committed.
+#[tokio::test]
+async fn transaction_states_survive_a_crash() {
+    use LocalTransactionState::{Commit, Rollback, Unknown};
+    let mut broker = start_broker(15).await;
+    for (execute, body) in [
+        (Commit, "committed"),
+        (Rollback, "rolled-back"),
+        (Unknown, "pending"),
+    ] {
+        let producer = tx_producer(&broker, listener(execute, Unknown)).await;
+        send(&producer, "TxCrash", body).await;
+        producer.shutdown().await;
+    }
+    broker.crash_and_restart().await;
+    let checker = listener(Rollback, Commit);
+    let producer = tx_producer(&broker, checker.clone()).await;
+    producer.announce("TxCrash").await.expect("announce");
+    let c = topic_consumer(&broker, "TxCrash", "tx-crash-consumer").await;
+    let mut got = collect(&c, &["committed", "pending"], Duration::from_secs(10)).await;
+    got.extend(collect(&c, &["never"], Duration::from_millis(800)).await);
+    let mut names: Vec<String> = got
+        .iter()
+        .map(|m| String::from_utf8_lossy(m.body()).into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["committed", "pending"]);
+    assert_eq!(
+        checker.checks.load(Ordering::SeqCst),
+        1,
+        "only the pending one"
+    );
+    c.shutdown().await;
+    producer.shutdown().await;
     broker.shutdown().await;
 }
 

@@ -1,5 +1,8 @@
-//! Test harness: in-process brokers on `127.0.0.1:0` with temporary data folders, a raw
-//! protocol connection for byte-level tests, and small helpers to build records.
+//! Test harness: in-process brokers on `127.0.0.1:0` with temporary data folders, in-process
+//! clusters of name servers and master/slave broker groups (`cluster`), a raw protocol
+//! connection for byte-level tests, and small helpers to build records.
+
+pub mod cluster;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -89,6 +92,7 @@ impl TestBroker {
         let mut config = test_config(dir.path());
         tweak(&mut config);
         let handle = Broker::start(config.clone()).await.expect("broker starts");
+        config.listen = handle.local_addr();
         TestBroker {
             handle: Some(handle),
             config,
@@ -131,8 +135,7 @@ impl TestBroker {
         self.dir.path()
     }
 
-    /// Shuts the broker down cleanly and starts it again on the same data folder (and a new
-    /// port, returned by `addr`).
+    /// Shuts the broker down cleanly and starts it again on the same data folder and address.
     pub async fn restart(&mut self) {
         if let Some(handle) = self.handle.take() {
             handle.shutdown().await.expect("clean shutdown");
@@ -153,6 +156,40 @@ impl TestBroker {
             .await
             .expect("broker recovers");
         self.handle = Some(handle);
+    }
+
+    /// Stops the broker as `kill -9` would (no flush, checkpoint or unregistration), leaving
+    /// it stopped; `start_again` brings it back.
+    pub async fn kill(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.kill().await;
+        }
+    }
+
+    /// Shuts the broker down cleanly, leaving it stopped; `start_again` brings it back.
+    pub async fn stop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown().await.expect("clean shutdown");
+        }
+    }
+
+    /// Starts a stopped broker again on its data folder and its last address.
+    pub async fn start_again(&mut self) {
+        assert!(self.handle.is_none(), "the broker is running");
+        let handle = Broker::start(self.config.clone())
+            .await
+            .expect("broker starts again");
+        self.handle = Some(handle);
+    }
+
+    /// Whether the broker is running.
+    pub fn is_running(&self) -> bool {
+        self.handle.is_some()
+    }
+
+    /// The broker's config (with its listen address once started).
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
     }
 
     /// Shuts the broker down cleanly.

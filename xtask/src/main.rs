@@ -9,6 +9,7 @@
 
 mod c_bench;
 mod c_suite;
+mod node_suite;
 mod python_suite;
 
 use std::process::{Command, ExitCode};
@@ -20,9 +21,12 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("test-c") => c_suite::run(),
         Some("bench-c") => c_bench::run(),
+        Some(task @ ("test-node" | "bench-node")) => node_suite::task(task),
         Some("test-python") => python_suite::run(),
         _ => {
-            eprintln!("usage: cargo xtask test | test-c | bench-c | test-python");
+            eprintln!(
+                "usage: cargo xtask test | test-c | bench-c | test-node | bench-node | test-python"
+            );
             ExitCode::from(2)
         }
     }
@@ -78,6 +82,7 @@ fn suites() -> Vec<Suite> {
             program: "cargo",
             args: vec!["xtask", "test-c"],
         },
+        node_suite::suite(),
         python_suite::suite(),
     ]
 }

@@ -8,13 +8,13 @@ on 127.0.0.1:0 with a temp data folder, then measures, on fresh topics:
 - Rust `ferrocket bench produce` (sync with one sender, async, sync with `--window` senders);
 - a Python no-op `PushConsumer` listener (`--threads` consume threads, `--listener-batch`
   messages per call) draining `--count` stored messages, next to a Rust `PushConsumer` with a
-  no-op listener and the same settings (`examples/rust_listener_bench.rs`) and the Rust
-  `ferrocket bench consume` (pull consumer), both on the same topic.
+  no-op listener on 20 threads and the same batch (the example `push_listener_bench` of
+  `tests/`) and the Rust `ferrocket bench consume` (pull consumer), both on the same topic.
 
 Install the SDK as users get it (a release build) first:
 
     cargo build --release -p ferrocket-server
-    cargo build --release -p ferrocket-python --example rust_listener_bench
+    cargo build --release -p ferrocket-tests --example push_listener_bench
     pip install ./bindings/python
     python bindings/python/examples/bench.py --count 100000
 
@@ -128,8 +128,8 @@ def rust(binary: Path, addr: str, args: list[str]) -> float:
     return float(json.loads(out)["msgs_per_sec"])
 
 
-def rust_listener(example: Path, addr: str, topic: str, count: int, threads: int, batch: int) -> float:
-    args = [str(example), addr, topic, str(count), str(threads), str(batch)]
+def rust_listener(example: Path, addr: str, topic: str, count: int, batch: int) -> float:
+    args = [str(example), addr, topic, str(count), str(batch)]
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     return float(json.loads(out)["msgs_per_sec"])
 
@@ -137,7 +137,7 @@ def rust_listener(example: Path, addr: str, topic: str, count: int, threads: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", type=Path, default=RELEASE / "ferrocket")
-    parser.add_argument("--rust-listener", type=Path, default=RELEASE / "examples" / "rust_listener_bench")
+    parser.add_argument("--rust-listener", type=Path, default=RELEASE / "examples" / "push_listener_bench")
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--sync-count", type=int, default=20_000)
     parser.add_argument("--window", type=int, default=64)
@@ -162,8 +162,8 @@ def main() -> None:
             took = py_listener(addr, args.count, args.threads, args.listener_batch)
             label = f"{args.threads} threads, batch {args.listener_batch}"
             print(f"python listener ({label}, no-op) {rate(args.count, took)}")
-            r = rust_listener(args.rust_listener, addr, "BenchPyListener", args.count, args.threads, args.listener_batch)
-            print(f"rust   listener ({label}, no-op) {r:>10,.0f} msg/s")
+            r = rust_listener(args.rust_listener, addr, "BenchPyListener", args.count, args.listener_batch)
+            print(f"rust   listener (20 threads, batch {args.listener_batch}, no-op) {r:>10,.0f} msg/s")
             r = rust(args.bin, addr, ["consume", "-t", "BenchPyListener"])
             print(f"rust   pull consumer (bench consume) {r:>10,.0f} msg/s")
         finally:

@@ -2,7 +2,7 @@
 //! `DefaultLitePullConsumer`): `subscribe` or `assign`, `poll(timeout)`, iteration, `commit`,
 //! `seek`, `pause`/`resume`, `start`/`shutdown` and `with`.
 //!
-//! Iteration yields one message per `__next__` (`PullConsumer::poll_max(1, …)`), so a
+//! Iteration yields one message per `__next__` (`PullConsumer::poll_up_to(…, 1)`), so a
 //! `commit()` inside a `for` loop commits exactly what the loop has seen; it ends when the
 //! consumer is shut down. `PullState` is shared with `ferrocket.aio.AsyncPullConsumer`.
 
@@ -123,7 +123,7 @@ pub async fn poll(
 /// One message for an iterator; `None` once the consumer is shut down.
 pub async fn next_message(c: Arc<PullConsumer>) -> Result<Option<MessageExt>, ClientError> {
     loop {
-        match c.poll_max(1, ITER_POLL_SLICE).await {
+        match c.poll_up_to(ITER_POLL_SLICE, 1).await {
             Ok(mut msgs) if !msgs.is_empty() => return Ok(msgs.pop()),
             Ok(_) => {}
             Err(ClientError::ShutDown) => return Ok(None),

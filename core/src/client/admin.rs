@@ -1,9 +1,10 @@
-//! `Admin`: topic and offset administration against a given broker address, and route
-//! queries against the name servers. The CLI's `admin` commands use it.
+//! `Admin`: topic and offset administration against a given broker address, and route and
+//! cluster queries against the name servers (`cluster`). The CLI's `admin` commands use it.
 //!
 //! Every call takes the request timeout of the `ClientConfig`; a failure status comes back as
 //! `ClientError::Broker` naming the status (`TOPIC_EXIST_ALREADY`, `TOPIC_NOT_EXIST`…).
 
+mod cluster;
 mod groups;
 mod subscription;
 

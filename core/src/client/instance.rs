@@ -1,6 +1,8 @@
 //! `ClientInstance`: what the producers and consumers of one client share — the connection
 //! pool, the route cache, the client id, the registered groups — and the two background tasks
-//! that keep them fresh (route refresh and heartbeats).
+//! that keep them fresh (route refresh and heartbeats). A consumer's choice of master or slave
+//! per queue (`read_targets`, used through the methods in `replica`) lives here too, so the
+//! pull and the push consumer share it.
 //!
 //! The background tasks hold a `Weak` reference, so dropping the last owner stops them even
 //! without `shutdown()`.
@@ -15,9 +17,12 @@ use crate::client::connection::{ConnectOptions, Connection, RequestHandler};
 use crate::client::error::ClientError;
 use crate::client::msg_id::client_id;
 use crate::client::pool::ConnectionPool;
-use crate::client::route::{MessageQueue, RouteCache};
+use crate::client::replica::{ReadTargets, is_unreachable};
+use crate::client::route::{MessageQueue, RouteCache, TopicRouteInfo};
 use crate::client::shutdown::{Tasks, lock};
-use crate::protocol::{ConsumerData, HeartbeatRequest, UnregisterClientRequest};
+use crate::protocol::{
+    ConsumerData, GetConsumerListRequest, HeartbeatRequest, UnregisterClientRequest,
+};
 
 #[derive(Debug, Default)]
 struct Groups {
@@ -31,6 +36,8 @@ pub(crate) struct ClientInstance {
     pub(crate) config: ClientConfig,
     pub(crate) pool: Arc<ConnectionPool>,
     pub(crate) routes: RouteCache,
+    /// Which broker of each master/slave set a consumer reads from (`replica`).
+    pub(crate) read_targets: ReadTargets,
     client_id: OnceLock<String>,
     groups: Mutex<Groups>,
     tasks: Tasks,
@@ -56,6 +63,7 @@ impl ClientInstance {
             config,
             pool,
             routes,
+            read_targets: ReadTargets::default(),
             client_id: OnceLock::new(),
             groups: Mutex::new(Groups::default()),
             tasks: Tasks::new(),
@@ -100,9 +108,12 @@ impl ClientInstance {
         self.pool.close_all().await;
     }
 
-    /// Signals the background tasks to stop without waiting (for `Drop`).
+    /// Signals the background tasks to stop and the connections to close, without waiting
+    /// (for `Drop`: a dropped client leaves its brokers at once, as a killed process would,
+    /// even while one of its listeners is still running).
     pub(crate) fn signal_shutdown(&self) {
         self.tasks.signal_shutdown();
+        self.pool.signal_close_all();
     }
 
     /// The local IP the client reaches its peers from (loopback before any connection).
@@ -148,12 +159,18 @@ impl ClientInstance {
         })
     }
 
-    /// Heartbeats every broker of every cached route; failures are logged.
+    /// Heartbeats every broker of every cached route (a consumer's slaves too, as RocketMQ
+    /// does, so a slave knows the group while its master is down); failures are logged.
     pub(crate) async fn heartbeat_all(&self) {
         let Some(request) = self.heartbeat_request() else {
             return;
         };
-        for addr in self.routes.broker_addrs() {
+        let addrs = if request.consumer_groups.is_empty() {
+            self.routes.broker_addrs()
+        } else {
+            self.routes.all_broker_addrs()
+        };
+        for addr in addrs {
             if let Err(e) = self.heartbeat(&addr, &request).await {
                 tracing::warn!(broker = %addr, error = %e, "heartbeat failed");
             }
@@ -175,7 +192,7 @@ impl ClientInstance {
         &self,
         mq: &MessageQueue,
     ) -> Result<Arc<Connection>, ClientError> {
-        let route = self.routes.get(&mq.topic, false).await?;
+        let route = self.routes.get(&mq.topic, None).await?;
         let Some(addr) = route.master_addr(&mq.broker_name) else {
             return Err(ClientError::NoRoute {
                 topic: mq.topic.clone(),
@@ -183,6 +200,44 @@ impl ClientInstance {
             });
         };
         self.pool.get(addr).await
+    }
+
+    /// The sorted member list of consumer `group`, from the first broker of `route` that can
+    /// be reached: the masters in broker-name order, then the slaves (which know the group from
+    /// its heartbeats), so a group still rebalances while a master is down.
+    pub(crate) async fn consumer_ids(
+        &self,
+        group: &str,
+        route: &TopicRouteInfo,
+    ) -> Result<Vec<String>, ClientError> {
+        let slaves = route
+            .addrs
+            .values()
+            .flat_map(|a| a.range(1..).map(|(_, addr)| addr));
+        let addrs: Vec<String> = route.masters.values().chain(slaves).cloned().collect();
+        let request = GetConsumerListRequest {
+            consumer_group: group.to_owned(),
+        };
+        let mut last_error = None;
+        for addr in &addrs {
+            let answer = match self.pool.get(addr).await {
+                Ok(conn) => conn.call(&request, self.config.request_timeout).await,
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(list) => {
+                    let mut ids = list.client_ids;
+                    ids.sort();
+                    return Ok(ids);
+                }
+                Err(e) if is_unreachable(&e) => last_error = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| ClientError::NoRoute {
+            topic: route.topic.clone(),
+            name_servers: self.routes.name_servers().addrs().to_vec(),
+        }))
     }
 
     /// Tells every broker that this client leaves consumer `group`, so the other members
@@ -193,7 +248,7 @@ impl ClientInstance {
             producer_group: String::new(),
             consumer_group: group.to_owned(),
         };
-        for addr in self.routes.broker_addrs() {
+        for addr in self.routes.all_broker_addrs() {
             let result = match self.pool.get(&addr).await {
                 Ok(conn) => conn
                     .call(&request, self.config.request_timeout)

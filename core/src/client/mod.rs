@@ -38,6 +38,7 @@ pub mod producer;
 pub mod pull_consumer;
 pub mod push_consumer;
 pub(crate) mod queue_state;
+pub(crate) mod replica;
 pub(crate) mod reset_notice;
 pub mod route;
 pub mod selector;

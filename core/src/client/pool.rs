@@ -81,6 +81,21 @@ impl ConnectionPool {
         *lock(&self.local_addr)
     }
 
+    /// Starts closing every connection without waiting (for `Drop`): later `get`s fail with
+    /// `ShutDown`, and each socket closes once its tasks see the signal. A connection that is
+    /// being opened at this moment is closed by its `get`.
+    pub fn signal_close_all(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
+        for (_, slot) in lock(&self.slots).iter() {
+            if let Ok(guard) = slot.try_lock()
+                && let Some(conn) = guard.as_ref()
+            {
+                conn.signal_close();
+            }
+        }
+    }
+
     /// Closes every connection; later `get`s fail with `ShutDown`.
     pub async fn close_all(&self) {
         self.closed

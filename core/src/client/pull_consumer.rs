@@ -14,10 +14,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Each assigned queue has a fetch task (`fetch`) that long-polls its master and fills a
+//! Each assigned queue has a fetch task (`fetch`) that long-polls its broker and fills a
 //! bounded buffer (`queue_state`); `poll` drains the buffers; `commit` (and auto-commit every
 //! `auto_commit_interval`) sends, per queue, the offset after the last message `poll` returned.
-//! Queue choice lives in `assign`, offsets in `offsets`, an operator's offset reset in `reset`.
+//! Queue choice lives in `assign`, offsets in `offsets`, an operator's offset reset in `reset`,
+//! and which broker of a master/slave set a queue is read from (the master, or a slave when
+//! the master is gone or asks for it) in `client::replica`, shared with the push consumer.
 
 mod assign;
 mod builder;
@@ -68,6 +70,7 @@ pub(crate) struct ConsumerOptions {
     pub(crate) poll_timeout: Duration,
     pub(crate) long_poll: Duration,
     pub(crate) pull_error_backoff: Duration,
+    pub(crate) master_down_retry: Duration,
 }
 
 impl Default for ConsumerOptions {
@@ -80,6 +83,7 @@ impl Default for ConsumerOptions {
             poll_timeout: Duration::from_millis(POLL_TIMEOUT_MS_DEFAULT),
             long_poll: Duration::from_millis(u64::from(LONG_POLL_MS_DEFAULT)),
             pull_error_backoff: Duration::from_millis(PULL_ERROR_BACKOFF_MS_DEFAULT),
+            master_down_retry: Duration::from_millis(crate::client::replica::MASTER_DOWN_RETRY_MS),
         }
     }
 }
@@ -338,16 +342,16 @@ impl PullConsumer {
     /// Up to `POLL_BATCH_COUNT_MAX` buffered messages, waiting up to `timeout` for some; an
     /// empty vector when none arrived in time.
     pub async fn poll_timeout(&self, timeout: Duration) -> Result<Vec<MessageExt>, ClientError> {
-        self.poll_max(POLL_BATCH_COUNT_MAX, timeout).await
+        self.poll_up_to(timeout, POLL_BATCH_COUNT_MAX).await
     }
 
-    /// Up to `max` (1..=`POLL_BATCH_COUNT_MAX`) buffered messages, waiting up to `timeout`
-    /// for some. Only what is returned counts as consumed for the next commit, so an SDK
-    /// iterator that yields one message at a time asks for one at a time.
-    pub async fn poll_max(
+    /// Up to `max` (at most `POLL_BATCH_COUNT_MAX`) buffered messages, waiting up to `timeout`
+    /// for some. The rest stay buffered, so `commit` covers exactly what was returned (an
+    /// iterator handing out one message at a time polls with `max` 1).
+    pub async fn poll_up_to(
         &self,
-        max: usize,
         timeout: Duration,
+        max: usize,
     ) -> Result<Vec<MessageExt>, ClientError> {
         let max = max.clamp(1, POLL_BATCH_COUNT_MAX);
         let core = &self.core;

@@ -1,4 +1,4 @@
-//! The broker's `ResetOffset` notice to a consumer (`spec/protocol.md` §5.30): an operator moved
+//! The broker's `ResetOffset` notice to a consumer (`spec/protocol.md` §5.32): an operator moved
 //! the group's offsets, and the consumer must drop what it buffered for those queues and
 //! continue from the new offsets, or its next commit would undo the reset.
 //!

@@ -3,8 +3,8 @@
 //!
 //! A route lists, per broker name, its queue counts and permission, and the addresses of its
 //! master (id 0) and slaves. Producers write to `write_queues` (brokers with `PERM_WRITE` and a
-//! master, sorted by broker name then queue id); consumers read `read_queues` (`PERM_READ`,
-//! master known). Cached routes are refreshed every `route_refresh_interval` by the client
+//! master, sorted by broker name then queue id); consumers read `read_queues` (`PERM_READ`, any
+//! address known: a broker whose master is gone is read from a slave). Cached routes are refreshed every `route_refresh_interval` by the client
 //! instance's background task, and at once when a call reports a routing error.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -122,6 +122,8 @@ pub struct TopicRouteInfo {
     pub read_queues: Vec<MessageQueue>,
     /// Master address per broker name.
     pub masters: BTreeMap<String, String>,
+    /// Every address (master and slaves) by broker id, per broker name.
+    pub addrs: BTreeMap<String, BTreeMap<u64, String>>,
 }
 
 impl TopicRouteInfo {
@@ -135,11 +137,25 @@ impl TopicRouteInfo {
                 Some((b.broker_name.clone(), master.1.clone()))
             })
             .collect();
+        let addrs: BTreeMap<String, BTreeMap<u64, String>> = route
+            .brokers
+            .iter()
+            .filter(|b| !b.addrs.is_empty())
+            .map(|b| (b.broker_name.clone(), b.addrs.iter().cloned().collect()))
+            .collect();
         let queues = |perm: u8, count: fn(&crate::protocol::QueueData) -> u16| {
+            // Writes need the master; reads take any address of the broker set.
+            let known = |name: &String| {
+                if perm == PERM_WRITE {
+                    masters.contains_key(name)
+                } else {
+                    addrs.contains_key(name)
+                }
+            };
             let mut out: Vec<MessageQueue> = route
                 .queues
                 .iter()
-                .filter(|q| q.perm & perm != 0 && masters.contains_key(&q.broker_name))
+                .filter(|q| q.perm & perm != 0 && known(&q.broker_name))
                 .flat_map(|q| {
                     (0..u32::from(count(q))).map(|id| MessageQueue::new(topic, &q.broker_name, id))
                 })
@@ -156,6 +172,7 @@ impl TopicRouteInfo {
             write_queues,
             read_queues,
             masters,
+            addrs,
         }
     }
 
@@ -163,12 +180,33 @@ impl TopicRouteInfo {
     pub fn master_addr(&self, broker_name: &str) -> Option<&str> {
         self.masters.get(broker_name).map(String::as_str)
     }
+
+    /// Where to read `broker_name` from (RocketMQ's `findBrokerAddressInSubscribe`): broker
+    /// `wanted` if the route lists it, else the master, else the slave with the lowest id.
+    pub fn read_addr(&self, broker_name: &str, wanted: u64) -> Option<(u64, &str)> {
+        let addrs = self.addrs.get(broker_name)?;
+        addrs
+            .get_key_value(&wanted)
+            .or_else(|| addrs.get_key_value(&0))
+            .or_else(|| addrs.iter().next())
+            .map(|(id, addr)| (*id, addr.as_str()))
+    }
+
+    /// The slave of `broker_name` with the lowest id, if any.
+    pub fn first_slave(&self, broker_name: &str) -> Option<(u64, &str)> {
+        let addrs = self.addrs.get(broker_name)?;
+        addrs
+            .range(1..)
+            .next()
+            .map(|(id, addr)| (*id, addr.as_str()))
+    }
 }
 
-/// Asks the name servers in turn, starting at `first`, for `topic`'s route. Connection errors
-/// and timeouts move on to the next server; `TOPIC_NOT_EXIST` (or an empty route) gives
-/// `NoRoute` naming the servers asked. Returns the route and the index of the server that
-/// answered.
+/// Asks the name servers in turn, starting at `first`, for `topic`'s route. Connection errors,
+/// timeouts and `TOPIC_NOT_EXIST` (or an empty route) move on to the next server: name servers
+/// share nothing, and one that just restarted knows no broker until they register again. When
+/// a server answered and none had a route, the result is `NoRoute` naming the servers asked.
+/// Returns the route and the index of the server that answered.
 pub async fn query_route(
     pool: &ConnectionPool,
     name_servers: &NameServers,
@@ -184,6 +222,7 @@ pub async fn query_route(
     };
     let mut asked = Vec::new();
     let mut last_error = None;
+    let mut not_found = false;
     for i in 0..addrs.len() {
         let index = (first + i) % addrs.len();
         let addr = &addrs[index];
@@ -193,11 +232,9 @@ pub async fn query_route(
             Err(e) => Err(e),
         };
         match result {
-            Ok(route) if route.queues.is_empty() => return Err(no_route(topic, asked)),
+            Ok(route) if route.queues.is_empty() => not_found = true,
             Ok(route) => return Ok((route, index)),
-            Err(e) if e.status() == Some(Status::TopicNotExist) => {
-                return Err(no_route(topic, asked));
-            }
+            Err(e) if e.status() == Some(Status::TopicNotExist) => not_found = true,
             Err(e @ ClientError::ShutDown) => return Err(e),
             Err(e) => {
                 tracing::warn!(name_server = %addr, topic, error = %e, "route query failed");
@@ -205,7 +242,10 @@ pub async fn query_route(
             }
         }
     }
-    Err(last_error.unwrap_or_else(|| no_route(topic, asked)))
+    match last_error {
+        Some(e) if !not_found => Err(e),
+        _ => Err(no_route(topic, asked)),
+    }
 }
 
 fn no_route(topic: &str, name_servers: Vec<String>) -> ClientError {
@@ -218,7 +258,8 @@ fn no_route(topic: &str, name_servers: Vec<String>) -> ClientError {
 #[derive(Debug)]
 struct Entry {
     info: Arc<TopicRouteInfo>,
-    allow_auto_create: bool,
+    /// A producer's `auto_create_queue_count` when it may create the topic by sending.
+    auto_create: Option<u16>,
     refreshed_at: Instant,
 }
 
@@ -263,7 +304,7 @@ impl RouteCache {
     pub(crate) async fn get(
         &self,
         topic: &str,
-        allow_auto_create: bool,
+        auto_create: Option<u16>,
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
         if let Some(info) = self.cached(topic) {
             return Ok(info);
@@ -272,7 +313,7 @@ impl RouteCache {
         if let Some(info) = self.cached(topic) {
             return Ok(info);
         }
-        self.fetch(topic, allow_auto_create).await
+        self.fetch(topic, auto_create).await
     }
 
     /// Fetches `topic`'s route now (after a routing error), unless it was fetched within
@@ -280,7 +321,7 @@ impl RouteCache {
     pub(crate) async fn refresh(
         &self,
         topic: &str,
-        allow_auto_create: bool,
+        auto_create: Option<u16>,
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
         let _query = self.query_lock.lock().await;
         let fresh = Duration::from_millis(ROUTE_FORCED_REFRESH_MIN_INTERVAL_MS);
@@ -289,50 +330,79 @@ impl RouteCache {
         {
             return Ok(entry.info.clone());
         }
-        self.fetch(topic, allow_auto_create).await
+        self.fetch(topic, auto_create).await
+    }
+
+    /// Fetches `topic`'s route now, even if it was fetched a moment ago (a cached route that
+    /// cannot serve the call at all, such as one taken while its only master restarted).
+    pub(crate) async fn refetch(
+        &self,
+        topic: &str,
+        auto_create: Option<u16>,
+    ) -> Result<Arc<TopicRouteInfo>, ClientError> {
+        let _query = self.query_lock.lock().await;
+        self.fetch(topic, auto_create).await
+    }
+
+    /// The topic's route from the name servers. For a producer that may create the topic
+    /// (`auto_create`: its queue count) and a topic no broker holds yet, the route of the
+    /// brokers that auto-create topics, with at most that many queues each (RocketMQ's
+    /// default-topic route capped at the producer's `defaultTopicQueueNums`), so the sends
+    /// go only to queues the new topic will have.
+    async fn query(
+        &self,
+        topic: &str,
+        auto_create: Option<u16>,
+    ) -> Result<(TopicRoute, usize), ClientError> {
+        let first = self.preferred.load(Ordering::Relaxed);
+        let (pool, servers, timeout) = (&self.pool, &self.name_servers, self.timeout);
+        let existing = query_route(pool, servers, topic, false, timeout, first).await;
+        match (existing, auto_create) {
+            (Err(ClientError::NoRoute { .. }), Some(queues)) => {
+                let (mut route, index) =
+                    query_route(pool, servers, topic, true, timeout, first).await?;
+                for q in &mut route.queues {
+                    q.read_queue_count = q.read_queue_count.min(queues);
+                    q.write_queue_count = q.write_queue_count.min(queues);
+                }
+                Ok((route, index))
+            }
+            (result, _) => result,
+        }
     }
 
     async fn fetch(
         &self,
         topic: &str,
-        allow_auto_create: bool,
+        auto_create: Option<u16>,
     ) -> Result<Arc<TopicRouteInfo>, ClientError> {
-        let first = self.preferred.load(Ordering::Relaxed);
-        let (route, index) = query_route(
-            &self.pool,
-            &self.name_servers,
-            topic,
-            allow_auto_create,
-            self.timeout,
-            first,
-        )
-        .await?;
+        let (route, index) = self.query(topic, auto_create).await?;
         self.preferred.store(index, Ordering::Relaxed);
         let info = Arc::new(TopicRouteInfo::new(topic, route));
         let mut entries = lock(&self.entries);
         let entry = entries.entry(topic.to_owned()).or_insert_with(|| Entry {
             info: info.clone(),
-            allow_auto_create,
+            auto_create,
             refreshed_at: Instant::now(),
         });
         if *entry.info != *info {
             tracing::info!(topic, "route changed");
         }
         entry.info = info.clone();
-        entry.allow_auto_create |= allow_auto_create;
+        entry.auto_create = entry.auto_create.or(auto_create);
         entry.refreshed_at = Instant::now();
         Ok(info)
     }
 
     /// Refreshes every cached route; a failure keeps the old route (and is logged).
     pub(crate) async fn refresh_all(&self) {
-        let topics: Vec<(String, bool)> = lock(&self.entries)
+        let topics: Vec<(String, Option<u16>)> = lock(&self.entries)
             .iter()
-            .map(|(t, e)| (t.clone(), e.allow_auto_create))
+            .map(|(t, e)| (t.clone(), e.auto_create))
             .collect();
-        for (topic, allow_auto_create) in topics {
+        for (topic, auto_create) in topics {
             let _query = self.query_lock.lock().await;
-            if let Err(e) = self.fetch(&topic, allow_auto_create).await {
+            if let Err(e) = self.fetch(&topic, auto_create).await {
                 tracing::warn!(topic, error = %e, "route refresh failed; keeping the old route");
             }
         }
@@ -343,6 +413,14 @@ impl RouteCache {
         lock(&self.entries)
             .values()
             .flat_map(|e| e.info.masters.values().cloned())
+            .collect()
+    }
+
+    /// Every address (masters and slaves) of every broker in a cached route.
+    pub(crate) fn all_broker_addrs(&self) -> BTreeSet<String> {
+        lock(&self.entries)
+            .values()
+            .flat_map(|e| e.info.addrs.values().flat_map(|a| a.values().cloned()))
             .collect()
     }
 }
@@ -384,16 +462,43 @@ mod tests {
         }
     }
 
-    /// Write queues: writable brokers with a master, sorted by broker then queue id.
+    /// Write queues: writable brokers with a master, sorted by broker then queue id; read
+    /// queues: readable brokers with any address, a master-less one read from its slave.
     #[test]
     fn write_and_read_queue_lists() {
         let info = TopicRouteInfo::new("t", route());
         let w: Vec<String> = info.write_queues.iter().map(|q| q.to_string()).collect();
         assert_eq!(w, ["t@a#0", "t@b#0", "t@b#1"]);
         let r: Vec<String> = info.read_queues.iter().map(|q| q.to_string()).collect();
-        assert_eq!(r, ["t@a#0", "t@a#1", "t@a#2", "t@b#0", "t@b#1", "t@ro#0"]);
+        assert_eq!(
+            r,
+            [
+                "t@a#0",
+                "t@a#1",
+                "t@a#2",
+                "t@b#0",
+                "t@b#1",
+                "t@ro#0",
+                "t@slaveonly#0"
+            ]
+        );
         assert_eq!(info.master_addr("a"), Some("a:1"));
         assert_eq!(info.master_addr("slaveonly"), None);
+        assert_eq!(info.read_addr("a", 0), Some((0, "a:1")));
+        assert_eq!(info.read_addr("a", 1), Some((1, "a:2")));
+        assert_eq!(
+            info.read_addr("b", 1),
+            Some((0, "b:1")),
+            "no slave: the master"
+        );
+        assert_eq!(
+            info.read_addr("slaveonly", 0),
+            Some((1, "s:1")),
+            "no master: a slave"
+        );
+        assert_eq!(info.read_addr("noaddr", 0), None);
+        assert_eq!(info.first_slave("a"), Some((1, "a:2")));
+        assert_eq!(info.first_slave("b"), None);
     }
 
     /// Name servers parse from RocketMQ's `;` form and from a list; bad entries are refused.

@@ -5,8 +5,8 @@
 //! Retry rules (RocketMQ's `sendDefaultImpl`): a retriable failure (connection error, timeout,
 //! retriable broker status) is retried on another broker when one exists, up to `retries`
 //! times; `SYSTEM_BUSY` is retried after a short doubling backoff without using up a retry; a
-//! routing error (`TOPIC_NOT_EXIST`, `NO_PERMISSION`, `SERVICE_NOT_AVAILABLE`) refreshes the
-//! route at once. Every attempt, backoff and route lookup fits in the send timeout; when the
+//! routing error (`TOPIC_NOT_EXIST`, `NO_PERMISSION`, `SERVICE_NOT_AVAILABLE`) or a broker that
+//! cannot be reached refreshes the route at once. Every attempt, backoff and route lookup fits in the send timeout; when the
 //! budget runs out the last failure is returned (or `Timeout` if there was none).
 
 use std::net::SocketAddr;
@@ -78,11 +78,22 @@ impl ProducerCore {
         let start = Instant::now();
         let routes = &self.instance.routes;
         let lookup = async {
-            if refresh {
-                routes.refresh(topic, true).await
+            let info = if refresh {
+                routes
+                    .refresh(topic, Some(self.auto_create_queue_count))
+                    .await?
             } else {
-                routes.get(topic, true).await
+                routes
+                    .get(topic, Some(self.auto_create_queue_count))
+                    .await?
+            };
+            // A cached route with no master (taken while one restarted): ask again first.
+            if info.write_queues.is_empty() && !refresh {
+                return routes
+                    .refetch(topic, Some(self.auto_create_queue_count))
+                    .await;
             }
+            Ok(info)
         };
         let left = deadline.saturating_duration_since(start);
         let info = match tokio::time::timeout(left, lookup).await {
@@ -157,7 +168,10 @@ impl ProducerCore {
             if Instant::now() >= deadline {
                 return Err(err);
             }
-            if err.is_routing_error()
+            // A broker that cannot be reached may be gone from the name servers already (they
+            // drop a broker whose connection closed): refresh, as after a routing error.
+            let unreachable = matches!(err, ClientError::Connection { .. });
+            if (err.is_routing_error() || unreachable)
                 && let Ok(fresh) = self.route(topic, true, deadline).await
             {
                 route = fresh;

@@ -168,7 +168,7 @@ impl TransactionProducer {
     /// announce their broker by themselves).
     pub async fn announce(&self, topic: &str) -> Result<(), ClientError> {
         let core = &self.producer.core;
-        core.instance.routes.get(topic, false).await?;
+        core.instance.routes.get(topic, None).await?;
         self.announce_new_brokers().await;
         Ok(())
     }
@@ -253,7 +253,7 @@ async fn end_transaction(
     send: &SendResult,
     state: LocalTransactionState,
 ) -> Result<(), ClientError> {
-    let route = core.instance.routes.get(topic, false).await?;
+    let route = core.instance.routes.get(topic, None).await?;
     let addr = route
         .master_addr(&send.queue.broker_name)
         .ok_or_else(|| core.no_route(topic))?

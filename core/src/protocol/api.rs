@@ -95,6 +95,18 @@ api_keys! {
     QueryRoute = 30, "QueryRoute", 0;
     /// A client announces itself and its groups.
     Heartbeat = 31, "Heartbeat", 0;
+    /// A broker announces itself and its topics to a name server.
+    RegisterBroker = 40, "RegisterBroker", 0;
+    /// A broker shutting down asks a name server to forget it.
+    UnregisterBroker = 41, "UnregisterBroker", 0;
+    /// Every broker a name server knows.
+    GetClusterInfo = 42, "GetClusterInfo", 0;
+    /// A slave copies its master's commit log.
+    ReplicaFetch = 43, "ReplicaFetch", 0;
+    /// A broker's identity, offsets and replication state.
+    GetBrokerStatus = 44, "GetBrokerStatus", 0;
+    /// One page of a broker's committed consumer offsets.
+    GetConsumerOffsets = 45, "GetConsumerOffsets", 0;
     /// The client ids of a consumer group's members, sorted.
     GetConsumerList = 50, "GetConsumerList", 0;
     /// Broker → client: a consumer group's membership changed; rebalance now.

@@ -19,7 +19,10 @@ pub mod describe_topic;
 pub mod end_transaction;
 pub mod error;
 pub mod frame;
+pub mod get_broker_status;
+pub mod get_cluster_info;
 pub mod get_consumer_list;
+pub mod get_consumer_offsets;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
@@ -32,6 +35,8 @@ pub mod query_consumer_offset;
 pub mod query_message;
 pub mod query_route;
 pub mod record;
+pub mod register_broker;
+pub mod replica_fetch;
 pub mod reset_offset;
 pub mod search_offset;
 pub mod send_batch;
@@ -40,6 +45,7 @@ pub mod status;
 pub mod track_message;
 pub mod types;
 pub mod unlock_batch;
+pub mod unregister_broker;
 pub mod unregister_client;
 pub mod update_consumer_offset;
 pub mod update_subscription_group;
@@ -68,7 +74,12 @@ pub use error::{DecodeError, EncodeError};
 pub use frame::{
     FrameHeader, FrameKind, FrameReader, RawFrame, ResponseHead, decode_frame, split_frame,
 };
+pub use get_broker_status::{BrokerStatus, GetBrokerStatusRequest, SlaveStatus};
+pub use get_cluster_info::{BrokerLiveInfo, ClusterInfo, GetClusterInfoRequest};
 pub use get_consumer_list::{ConsumerListResponse, GetConsumerListRequest};
+pub use get_consumer_offsets::{
+    ConsumerOffsetEntry, ConsumerOffsetsPage, GetConsumerOffsetsRequest,
+};
 pub use get_max_offset::GetMaxOffsetRequest;
 pub use get_min_offset::GetMinOffsetRequest;
 pub use heartbeat::{ConsumerData, HeartbeatRequest};
@@ -80,6 +91,8 @@ pub use pull::{PullRequest, PullResponse};
 pub use query_consumer_offset::QueryConsumerOffsetRequest;
 pub use query_message::{QueryBy, QueryMessageRequest, QueryMessageResponse};
 pub use query_route::{BrokerData, QueryRouteRequest, QueueData, TopicRoute};
+pub use register_broker::{BrokerRole, RegisterBrokerRequest, RegisterBrokerResponse};
+pub use replica_fetch::{ReplicaFetchRequest, ReplicaFetchResponse};
 pub use reset_offset::{QueueOffset, ResetOffsetRequest, ResetOffsetResponse};
 pub use search_offset::SearchOffsetRequest;
 pub use send_batch::SendBatchRequest;
@@ -91,6 +104,7 @@ pub use types::{
     PullStatus, Subscription, TopicConfig,
 };
 pub use unlock_batch::UnlockBatchRequest;
+pub use unregister_broker::UnregisterBrokerRequest;
 pub use unregister_client::UnregisterClientRequest;
 pub use update_consumer_offset::UpdateConsumerOffsetRequest;
 pub use update_subscription_group::{
@@ -150,6 +164,12 @@ any_request! {
     ListTopics(ListTopicsRequest),
     QueryRoute(QueryRouteRequest),
     Heartbeat(HeartbeatRequest),
+    RegisterBroker(RegisterBrokerRequest),
+    UnregisterBroker(UnregisterBrokerRequest),
+    GetClusterInfo(GetClusterInfoRequest),
+    ReplicaFetch(ReplicaFetchRequest),
+    GetBrokerStatus(GetBrokerStatusRequest),
+    GetConsumerOffsets(GetConsumerOffsetsRequest),
     GetConsumerList(GetConsumerListRequest),
     NotifyConsumerIdsChanged(NotifyConsumerIdsChangedRequest),
     LockBatch(LockBatchRequest),

@@ -26,6 +26,11 @@ pub enum AnyResponse {
     DescribeTopic(DescribeTopicResponse),
     ListTopics(ListTopicsResponse),
     Route(TopicRoute),
+    Register(RegisterBrokerResponse),
+    ClusterInfo(ClusterInfo),
+    ReplicaFetch(ReplicaFetchResponse),
+    BrokerStatus(BrokerStatus),
+    ConsumerOffsets(ConsumerOffsetsPage),
 }
 
 impl AnyResponse {
@@ -40,6 +45,11 @@ impl AnyResponse {
             AnyResponse::DescribeTopic(b) => b.encode(out),
             AnyResponse::ListTopics(b) => b.encode(out),
             AnyResponse::Route(b) => b.encode(out),
+            AnyResponse::Register(b) => b.encode(out),
+            AnyResponse::ClusterInfo(b) => b.encode(out),
+            AnyResponse::ReplicaFetch(b) => b.encode(out),
+            AnyResponse::BrokerStatus(b) => b.encode(out),
+            AnyResponse::ConsumerOffsets(b) => b.encode(out),
         }
     }
 
@@ -54,6 +64,11 @@ impl AnyResponse {
             AnyResponse::DescribeTopic(b) => b,
             AnyResponse::ListTopics(b) => b,
             AnyResponse::Route(b) => b,
+            AnyResponse::Register(b) => b,
+            AnyResponse::ClusterInfo(b) => b,
+            AnyResponse::ReplicaFetch(b) => b,
+            AnyResponse::BrokerStatus(b) => b,
+            AnyResponse::ConsumerOffsets(b) => b,
         }
     }
 
@@ -70,6 +85,11 @@ impl AnyResponse {
             ApiKey::DescribeTopic => AnyResponse::DescribeTopic(Body::decode(body)?),
             ApiKey::ListTopics => AnyResponse::ListTopics(Body::decode(body)?),
             ApiKey::QueryRoute => AnyResponse::Route(Body::decode(body)?),
+            ApiKey::RegisterBroker => AnyResponse::Register(Body::decode(body)?),
+            ApiKey::GetClusterInfo => AnyResponse::ClusterInfo(Body::decode(body)?),
+            ApiKey::ReplicaFetch => AnyResponse::ReplicaFetch(Body::decode(body)?),
+            ApiKey::GetBrokerStatus => AnyResponse::BrokerStatus(Body::decode(body)?),
+            ApiKey::GetConsumerOffsets => AnyResponse::ConsumerOffsets(Body::decode(body)?),
             _ => AnyResponse::Empty(Body::decode(body)?),
         })
     }

@@ -13,7 +13,7 @@ use ferrocket::Message;
 use ferrocket::limits::{
     ADDR_LEN_MAX, BATCH_COUNT_MAX, BROKER_NAME_LEN_MAX, CLIENT_ID_LEN_MAX, EXPRESSION_LEN_MAX,
     GROUP_LEN_MAX, LONG_POLL_MS_MAX, PULL_BATCH_COUNT_MAX, PULL_BYTES_MAX, QUEUE_COUNT_MAX,
-    SOFTWARE_NAME_LEN_MAX, TAGS_LEN_MAX, TOPIC_LEN_MAX,
+    REPLICA_FETCH_BYTES_MAX, SOFTWARE_NAME_LEN_MAX, TAGS_LEN_MAX, TOPIC_LEN_MAX,
 };
 use ferrocket::message::MessageId;
 use ferrocket::protocol::api::ApiKey;
@@ -304,6 +304,84 @@ pub fn any_request() -> BoxedStrategy<AnyRequest> {
             })
         }),
         heartbeat().prop_map(AnyRequest::Heartbeat),
+        cluster_request(),
+    ]
+    .boxed()
+}
+
+fn role() -> impl Strategy<Value = BrokerRole> {
+    prop_oneof![
+        Just(BrokerRole::AsyncMaster),
+        Just(BrokerRole::SyncMaster),
+        Just(BrokerRole::Slave)
+    ]
+}
+
+fn name() -> BoxedStrategy<String> {
+    text(BROKER_NAME_LEN_MAX)
+}
+
+fn addr() -> BoxedStrategy<String> {
+    text(ADDR_LEN_MAX)
+}
+
+fn register_broker() -> impl Strategy<Value = RegisterBrokerRequest> {
+    let identity = (name(), name(), any::<u64>(), addr(), addr());
+    let rest = (role(), queue_count(), vec(topic_config(), 0..3));
+    (identity, rest).prop_map(
+        |((cluster, broker_name, broker_id, broker_addr, ha_addr), (role, auto, topics))| {
+            RegisterBrokerRequest {
+                cluster,
+                broker_name,
+                broker_id,
+                broker_addr,
+                ha_addr,
+                role,
+                auto_create_queue_count: auto,
+                topics,
+            }
+        },
+    )
+}
+
+fn replica_fetch() -> impl Strategy<Value = ReplicaFetchRequest> {
+    let who = (name(), any::<u64>(), addr(), any::<u64>());
+    let sizes = (1..=REPLICA_FETCH_BYTES_MAX, 0..=LONG_POLL_MS_MAX);
+    (who, sizes).prop_map(
+        |((broker_name, broker_id, slave_addr, offset), (max_bytes, max_wait_ms))| {
+            ReplicaFetchRequest {
+                broker_name,
+                broker_id,
+                slave_addr,
+                offset,
+                max_bytes,
+                max_wait_ms,
+            }
+        },
+    )
+}
+
+/// The name-server and replication requests (api keys 40–49).
+fn cluster_request() -> BoxedStrategy<AnyRequest> {
+    let unregister = (name(), name(), any::<u64>(), addr()).prop_map(
+        |(cluster, broker_name, broker_id, broker_addr)| {
+            AnyRequest::UnregisterBroker(UnregisterBrokerRequest {
+                cluster,
+                broker_name,
+                broker_id,
+                broker_addr,
+            })
+        },
+    );
+    prop_oneof![
+        register_broker().prop_map(AnyRequest::RegisterBroker),
+        unregister,
+        name().prop_map(|cluster| AnyRequest::GetClusterInfo(GetClusterInfoRequest { cluster })),
+        replica_fetch().prop_map(AnyRequest::ReplicaFetch),
+        Just(AnyRequest::GetBrokerStatus(GetBrokerStatusRequest)),
+        any::<u32>().prop_map(|start_index| {
+            AnyRequest::GetConsumerOffsets(GetConsumerOffsetsRequest { start_index })
+        }),
     ]
     .boxed()
 }
@@ -382,6 +460,93 @@ pub fn any_response() -> BoxedStrategy<(ApiKey, AnyResponse)> {
             AnyResponse::ListTopics(ListTopicsResponse { topics })
         )),
         route().prop_map(|r| (ApiKey::QueryRoute, AnyResponse::Route(r))),
+        cluster_response(),
+    ]
+    .boxed()
+}
+
+fn cluster_info() -> impl Strategy<Value = ClusterInfo> {
+    let broker = (
+        (name(), name(), any::<u64>()),
+        (addr(), addr(), role(), any::<u64>()),
+    )
+        .prop_map(
+            |((cluster, broker_name, broker_id), (addr, ha_addr, role, age))| BrokerLiveInfo {
+                cluster,
+                broker_name,
+                broker_id,
+                addr,
+                ha_addr,
+                role,
+                last_register_age_ms: age,
+            },
+        );
+    vec(broker, 0..3).prop_map(|brokers| ClusterInfo { brokers })
+}
+
+fn broker_status() -> impl Strategy<Value = BrokerStatus> {
+    let slave = (addr(), any::<u64>(), any::<u64>()).prop_map(|(addr, ack, age)| SlaveStatus {
+        addr,
+        ack_offset: ack,
+        last_fetch_age_ms: age,
+    });
+    let identity = (name(), name(), any::<u64>(), role(), addr());
+    let offsets = (any::<u64>(), any::<u64>(), any::<u64>(), any::<u32>());
+    (identity, offsets, addr(), vec(slave, 0..3)).prop_map(
+        |((cluster, broker_name, broker_id, role, addr), (lo, hi, flushed, topics), m, slaves)| {
+            BrokerStatus {
+                cluster,
+                broker_name,
+                broker_id,
+                role,
+                addr,
+                commit_log_min_offset: lo,
+                commit_log_max_offset: hi,
+                flushed_offset: flushed,
+                topic_count: topics,
+                master_addr: m,
+                slaves,
+            }
+        },
+    )
+}
+
+fn offsets_page() -> impl Strategy<Value = ConsumerOffsetsPage> {
+    let entry = (group_queue(), any::<u64>()).prop_map(|((g, t, q), offset)| ConsumerOffsetEntry {
+        consumer_group: g,
+        topic: t,
+        queue_id: q,
+        offset,
+    });
+    (any::<u32>(), vec(entry, 0..3))
+        .prop_map(|(total, offsets)| ConsumerOffsetsPage { total, offsets })
+}
+
+/// The name-server and replication responses (api keys 40–49).
+fn cluster_response() -> BoxedStrategy<(ApiKey, AnyResponse)> {
+    let register =
+        (addr(), addr()).prop_map(|(master_addr, master_ha_addr)| RegisterBrokerResponse {
+            master_addr,
+            master_ha_addr,
+        });
+    let fetch = (
+        (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()),
+        small_bytes(),
+    )
+        .prop_map(|((lo, hi, size, at), data)| ReplicaFetchResponse {
+            master_min_offset: lo,
+            master_max_offset: hi,
+            segment_size: size,
+            data_offset: at,
+            data,
+        });
+    prop_oneof![
+        register.prop_map(|r| (ApiKey::RegisterBroker, AnyResponse::Register(r))),
+        Just((ApiKey::UnregisterBroker, AnyResponse::Empty(Empty))),
+        cluster_info().prop_map(|c| (ApiKey::GetClusterInfo, AnyResponse::ClusterInfo(c))),
+        fetch.prop_map(|f| (ApiKey::ReplicaFetch, AnyResponse::ReplicaFetch(f))),
+        broker_status().prop_map(|b| (ApiKey::GetBrokerStatus, AnyResponse::BrokerStatus(b))),
+        offsets_page().prop_map(|p| (ApiKey::GetConsumerOffsets, AnyResponse::ConsumerOffsets(p))),
     ]
     .boxed()
 }

@@ -3,13 +3,9 @@
 //! range rules are `PushConsumerBuilder`'s (reported by `ferrocket_push_consumer_new`).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ferrocket::client::PushConsumerBuilder;
-use ferrocket::client::allocate::{
-    AllocateAveragely, AllocateAveragelyByCircle, AllocateConsistentHash, AllocateStrategy,
-};
 use ferrocket::protocol::MessageModel;
 
 use super::value::Value;
@@ -87,10 +83,6 @@ pub const PUSH_CONFIG_KEYS: &[(&str, &str)] = &[
         "broadcast_offset_dir",
         "push consumer: folder of broadcasting offset files",
     ),
-    (
-        "allocate_strategy",
-        "push consumer: averagely, averagely_by_circle or consistent_hash",
-    ),
 ];
 
 /// The push consumer settings that were set.
@@ -113,7 +105,6 @@ pub struct PushSettings {
     send_back_retry_delay_ms: Option<u64>,
     await_termination_ms: Option<u64>,
     broadcast_offset_dir: Option<String>,
-    allocate_strategy: Option<AllocateSetting>,
 }
 
 /// `message_model`.
@@ -121,14 +112,6 @@ pub struct PushSettings {
 enum MessageModelSetting {
     Clustering,
     Broadcasting,
-}
-
-/// `allocate_strategy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AllocateSetting {
-    Averagely,
-    AveragelyByCircle,
-    ConsistentHash,
 }
 
 impl PushSettings {
@@ -158,7 +141,6 @@ impl PushSettings {
             "send_back_retry_delay_ms" => self.send_back_retry_delay_ms = Some(v.number()?),
             "await_termination_ms" => self.await_termination_ms = Some(v.number()?),
             "broadcast_offset_dir" => self.broadcast_offset_dir = Some(v.text()?),
-            "allocate_strategy" => self.allocate_strategy = Some(allocate(v)?),
             _ => return Ok(false),
         }
         Ok(true)
@@ -178,14 +160,6 @@ impl PushSettings {
         }
         if let Some(dir) = &self.broadcast_offset_dir {
             b = b.broadcast_offset_dir(PathBuf::from(dir));
-        }
-        if let Some(a) = self.allocate_strategy {
-            let strategy: Arc<dyn AllocateStrategy> = match a {
-                AllocateSetting::Averagely => Arc::new(AllocateAveragely),
-                AllocateSetting::AveragelyByCircle => Arc::new(AllocateAveragelyByCircle),
-                AllocateSetting::ConsistentHash => Arc::new(AllocateConsistentHash::default()),
-            };
-            b = b.allocate_strategy(strategy);
         }
         b
     }
@@ -264,16 +238,5 @@ fn message_model(v: &Value<'_>) -> Result<MessageModelSetting, FfiError> {
         "clustering" => Ok(MessageModelSetting::Clustering),
         "broadcasting" => Ok(MessageModelSetting::Broadcasting),
         _ => Err(v.bad("clustering or broadcasting")),
-    }
-}
-
-/// `averagely`, `averagely_by_circle`, `consistent_hash`, or RocketMQ's short names `AVG`,
-/// `AVG_BY_CIRCLE`, `CONSISTENT_HASH` (any case).
-fn allocate(v: &Value<'_>) -> Result<AllocateSetting, FfiError> {
-    match v.value.trim().to_ascii_lowercase().as_str() {
-        "averagely" | "avg" => Ok(AllocateSetting::Averagely),
-        "averagely_by_circle" | "avg_by_circle" => Ok(AllocateSetting::AveragelyByCircle),
-        "consistent_hash" => Ok(AllocateSetting::ConsistentHash),
-        _ => Err(v.bad("averagely, averagely_by_circle or consistent_hash")),
     }
 }

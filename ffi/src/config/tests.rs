@@ -78,7 +78,6 @@ fn push_keys_are_accepted_and_checked() {
         let value = match *key {
             "message_model" => "BROADCASTING",
             "broadcast_offset_dir" => "/tmp/offsets",
-            "allocate_strategy" => "avg_by_circle",
             _ => "3",
         };
         s.set(key, value).unwrap_or_else(|e| panic!("{key}: {e}"));
@@ -89,8 +88,6 @@ fn push_keys_are_accepted_and_checked() {
         "{}",
         e.message
     );
-    let e = s.set("allocate_strategy", "random").unwrap_err();
-    assert!(e.message.contains("consistent_hash"), "{}", e.message);
     let e = s.set("consume_thread", "4").unwrap_err();
     assert!(e.message.contains("consume_thread_min"), "{}", e.message);
     s.push_consumer("g".into(), "127.0.0.1:9876")
@@ -121,6 +118,82 @@ fn push_builder_gets_the_settings() {
         .build()
         .unwrap_err();
     assert!(e.to_string().contains("consume batch max"), "{e}");
+}
+
+/// The producer's compression threshold and timer maximum reach the builder; bad values are
+/// refused naming the key, `off` turns compression off.
+#[test]
+fn producer_compression_and_timer_keys() {
+    let mut s = Settings::default();
+    s.set("compress_body_over", "100").unwrap();
+    s.set("timer_max_delay_ms", "2000").unwrap();
+    let built = format!("{:?}", s.producer("g".into(), "127.0.0.1:9876"));
+    assert!(built.contains("compress_over: 100,"), "{built}");
+    assert!(built.contains("timer_max_delay: 2s"), "{built}");
+    s.set("compress_body_over", "OFF").unwrap();
+    let built = format!("{:?}", s.producer("g".into(), "127.0.0.1:9876"));
+    assert!(
+        built.contains(&format!("compress_over: {},", usize::MAX)),
+        "{built}"
+    );
+    for (key, value, expected) in [
+        ("compress_body_over", "-1", "a byte count or `off`"),
+        ("compress_body_over", "4k", "a byte count or `off`"),
+        ("timer_max_delay_ms", "0", "at least 1"),
+        ("timer_max_delay_ms", "soon", "at least 1"),
+    ] {
+        let e = s.set(key, value).unwrap_err();
+        assert_eq!(e.status, ferrocket_status_t::FERROCKET_ERR_INVALID_ARGUMENT);
+        assert!(
+            e.message.contains(key) && e.message.contains(expected),
+            "{key}={value}: {}",
+            e.message
+        );
+    }
+}
+
+/// The allocation keys are config keys of both consumers: a strategy missing its companion
+/// key is refused when the consumer is built; a complete one builds.
+#[test]
+fn allocation_keys_reach_both_consumers() {
+    let mut s = Settings::default();
+    s.set("allocate_strategy", "config").unwrap();
+    let e = s.pull_consumer("g".into(), "127.0.0.1:9876").unwrap_err();
+    assert!(e.message.contains("allocate_queues"), "{}", e.message);
+    let e = s.push_consumer("g".into(), "127.0.0.1:9876").unwrap_err();
+    assert!(e.message.contains("allocate_queues"), "{}", e.message);
+    s.set("allocate_queues", "t@broker-a#0").unwrap();
+    s.pull_consumer("g".into(), "127.0.0.1:9876")
+        .expect("builder")
+        .build()
+        .expect("pull consumer with config allocation");
+    s.push_consumer("g".into(), "127.0.0.1:9876")
+        .expect("builder")
+        .listener(noop_listener())
+        .build()
+        .expect("push consumer with config allocation");
+    let e = s.set("allocate_strategy", "nearby").unwrap_err();
+    assert!(e.message.contains("machine_room_nearby"), "{}", e.message);
+}
+
+/// `ferrocket_config_set`'s documentation in the committed header names every key.
+#[test]
+fn header_documents_every_key() {
+    let header = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../include/ferrocket.h"
+    ))
+    .expect("read include/ferrocket.h");
+    for (key, _) in CONFIG_KEYS
+        .iter()
+        .chain(PUSH_CONFIG_KEYS)
+        .chain(ALLOCATE_CONFIG_KEYS)
+    {
+        assert!(
+            header.contains(&format!("`{key}`")),
+            "{key} is not documented"
+        );
+    }
 }
 
 fn noop_listener() -> ferrocket::client::push_consumer::MessageListener {

@@ -35,6 +35,24 @@ impl Value<'_> {
             .map_err(|_| self.bad("a whole number in range"))
     }
 
+    /// A whole number of at least 1.
+    pub(crate) fn positive<N: std::str::FromStr + Default + PartialEq>(
+        &self,
+    ) -> Result<N, FfiError> {
+        match self.number::<N>() {
+            Ok(n) if n != N::default() => Ok(n),
+            _ => Err(self.bad("a whole number of at least 1")),
+        }
+    }
+
+    /// A byte count, or `off` (also `none`, `never`) for `usize::MAX`: never reached.
+    pub(crate) fn bytes_or_off(&self) -> Result<usize, FfiError> {
+        match self.value.trim().to_ascii_lowercase().as_str() {
+            "off" | "none" | "never" => Ok(usize::MAX),
+            _ => self.number().map_err(|_| self.bad("a byte count or `off`")),
+        }
+    }
+
     pub(crate) fn threads(&self) -> Result<usize, FfiError> {
         match self.number::<usize>()? {
             n @ 1..=FERROCKET_CLIENT_THREADS_MAX => Ok(n),

@@ -1,10 +1,15 @@
 /*
  * test_golden.c — the golden_vectors scenario of spec/scenarios.md: the record of
  * spec/vectors/record.json (FERROCKET_VECTORS_DIR, default spec/vectors) is decoded with
- * ferrocket_message_ext_decode and every accessor is compared with the field its JSON lists.
+ * ferrocket_message_ext_decode and every accessor is compared with the field its JSON lists;
+ * and the C-only golden_stored_records: every stored record carried by a frame vector
+ * (pull_response and query_message_response `records`, check_transaction_state_request
+ * `record`) is split at its store_size, decoded the same way, and compared with its entry of
+ * the vector's `decoded_records` (or `decoded_record`).
  *
- * The JSON reader below knows just enough for that file: it finds `"name":` inside the
- * "value" object and reads a string, a number, an array of strings or an object of strings.
+ * The JSON reader below knows just enough for those files: it finds `"name":` at or after a
+ * position and reads a string, a number, an array of strings, an object of strings, or skips
+ * over a whole object.
  */
 #include "harness.h"
 
@@ -177,18 +182,33 @@ static int check_keys_and_properties(const ferrocket_message_ext_t *m, const cha
     return 0;
 }
 
-/* Decodes the hex record of `doc` and checks every field, then a corrupted copy. */
-static int check_record(const char *doc) {
-    static char hex[8192];
-    CHECK(read_string(field(doc, "hex"), hex, sizeof hex) != NULL, "JSON hex");
-    size_t len = strlen(hex) / 2;
-    uint8_t *bytes = malloc(len);
-    CHECK(bytes != NULL, "out of memory");
-    for (size_t i = 0; i < len; i++) {
+/* The bytes of the hex string at `at` (malloc'd, the caller frees them), or NULL. */
+static uint8_t *hex_field(const char *at, size_t *len) {
+    static char hex[16384];
+    if (read_string(at, hex, sizeof hex) == NULL) {
+        return NULL;
+    }
+    *len = strlen(hex) / 2;
+    uint8_t *bytes = malloc(*len + 1);
+    for (size_t i = 0; bytes != NULL && i < *len; i++) {
         unsigned byte = 0;
         sscanf(hex + 2 * i, "%2x", &byte);
         bytes[i] = (uint8_t)byte;
     }
+    return bytes;
+}
+
+/* Every accessor of `m` matches the record object starting at `value`. */
+static int check_fields(const ferrocket_message_ext_t *m, const char *value) {
+    return check_strings(m, value) || check_numbers(m, value) ||
+           check_keys_and_properties(m, value);
+}
+
+/* Decodes the hex record of `doc` and checks every field, then a corrupted copy. */
+static int check_record(const char *doc) {
+    size_t len = 0;
+    uint8_t *bytes = hex_field(field(doc, "hex"), &len);
+    CHECK(bytes != NULL, "JSON hex");
     ferrocket_message_ext_t *m = NULL;
     ferrocket_status_t s = ferrocket_message_ext_decode(bytes, len, &m);
     bytes[len / 2] ^= 0x5a;
@@ -198,8 +218,7 @@ static int check_record(const char *doc) {
     CHECK_OK(s);
     const char *value = field(doc, "value");
     CHECK(value != NULL, "JSON value");
-    int rc = check_strings(m, value) || check_numbers(m, value) ||
-             check_keys_and_properties(m, value);
+    int rc = check_fields(m, value);
     ferrocket_message_ext_destroy(m);
     CHECK(rc == 0, "the accessors match the JSON");
     CHECK_STATUS(bad, FERROCKET_ERR_DECODE);
@@ -207,18 +226,109 @@ static int check_record(const char *doc) {
     return 0;
 }
 
-static int scenario_golden_vectors(void) {
+/* Reads spec/vectors/<name>.json (a NUL-terminated buffer the caller frees). */
+static char *read_vector(const char *name) {
     const char *dir = getenv("FERROCKET_VECTORS_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/record.json", dir != NULL ? dir : "spec/vectors");
+    snprintf(path, sizeof path, "%s/%s.json", dir != NULL ? dir : "spec/vectors", name);
     char *doc = read_file(path);
-    CHECK(doc != NULL, "cannot read %s", path);
+    if (doc == NULL) {
+        fprintf(stderr, "    cannot read %s\n", path);
+    }
+    return doc;
+}
+
+static int scenario_golden_vectors(void) {
+    char *doc = read_vector("record");
+    CHECK(doc != NULL, "record.json");
     int rc = check_record(doc);
     free(doc);
     return rc;
 }
 
+/* One past the `}` closing the JSON object that opens at `at`, or NULL. */
+static const char *object_end(const char *at) {
+    int depth = 0;
+    bool in_string = false;
+    for (; *at != '\0'; at++) {
+        if (in_string) {
+            if (*at == '\\' && at[1] != '\0') {
+                at++;
+            } else if (*at == '"') {
+                in_string = false;
+            }
+        } else if (*at == '"') {
+            in_string = true;
+        } else if (*at == '{') {
+            depth++;
+        } else if (*at == '}' && --depth == 0) {
+            return at + 1;
+        }
+    }
+    return NULL;
+}
+
+/* The next `{` at or after `at` before the enclosing array's `]`, or NULL. */
+static const char *next_object(const char *at) {
+    while (*at != '\0' && *at != '{' && *at != ']') {
+        at++;
+    }
+    return *at == '{' ? at : NULL;
+}
+
+static uint32_t read_be32(const uint8_t *b) {
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+
+/* Splits the stored records in field `hex_name` of vector `name` at each record's store_size
+ * (its first 4 bytes, big-endian), decodes each and checks it against the next object of
+ * `decoded_name` (an array of record objects, or one object); expects `want` records. */
+static int check_stored(const char *name, const char *hex_name, const char *decoded_name,
+                        size_t want) {
+    char *doc = read_vector(name);
+    CHECK(doc != NULL, "%s.json", name);
+    const char *value = field(doc, "value");
+    size_t len = 0;
+    uint8_t *bytes = value != NULL ? hex_field(field(value, hex_name), &len) : NULL;
+    const char *decoded = value != NULL ? field(value, decoded_name) : NULL;
+    bool array = decoded != NULL && *decoded == '[';
+    const char *object = decoded == NULL ? NULL : array ? next_object(decoded + 1) : decoded;
+    size_t count = 0, at = 0;
+    int rc = bytes == NULL || object == NULL;
+    while (rc == 0 && at + 4 <= len) {
+        uint32_t size = read_be32(bytes + at);
+        ferrocket_message_ext_t *m = NULL;
+        rc = object == NULL || size < 4 || size > len - at ||
+             ferrocket_message_ext_decode(bytes + at, size, &m) != FERROCKET_OK ||
+             check_fields(m, object) != 0 || ferrocket_message_ext_store_size(m) != size;
+        ferrocket_message_ext_destroy(m);
+        if (rc != 0) {
+            fprintf(stderr, "    %s: record %zu at byte %zu does not match its JSON\n", name,
+                    count, at);
+        }
+        at += size;
+        count++;
+        const char *end = object != NULL ? object_end(object) : NULL;
+        object = array && end != NULL ? next_object(end) : NULL;
+    }
+    free(bytes);
+    free(doc);
+    CHECK(rc == 0, "%s: `%s` and `%s` are in the JSON and agree", name, hex_name, decoded_name);
+    CHECK(at == len, "%s: the records fill `%s` exactly", name, hex_name);
+    CHECK(object == NULL, "%s: `%s` lists more records than the bytes hold", name,
+          decoded_name);
+    CHECK(count == want, "%s: %zu records, %zu expected", name, count, want);
+    return 0;
+}
+
+static int scenario_golden_stored_records(void) {
+    CHECK_PASS(check_stored("pull_response", "records", "decoded_records", 2));
+    CHECK_PASS(check_stored("query_message_response", "records", "decoded_records", 1));
+    CHECK_PASS(check_stored("check_transaction_state_request", "record", "decoded_record", 1));
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    static const scenario_t table[] = { SCENARIO(golden_vectors) };
+    static const scenario_t table[] = { SCENARIO(golden_vectors), SCENARIO(golden_stored_records) };
     return run_scenarios(table, sizeof table / sizeof table[0], argc, argv);
 }

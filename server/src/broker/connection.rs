@@ -101,6 +101,9 @@ pub async fn serve(state: Arc<BrokerState>, stream: TcpStream, peer: SocketAddr)
     ctx.channel.close();
     let changed = state.clients.connection_closed(&ctx.channel);
     state.notifier.changed(changed);
+    if let Some(namesrv) = &state.cluster.namesrv {
+        namesrv.connection_closed(peer);
+    }
     match &end {
         ReadEnd::Closed | ReadEnd::Shutdown => tracing::debug!(%peer, %end, "connection closed"),
         _ => tracing::info!(%peer, %end, "connection closed"),
@@ -142,6 +145,9 @@ async fn read_loop(
         let job = prepare(state, frame);
         tasks.spawn(run_job(state.clone(), ctx.clone(), job, tx.clone(), permit));
     };
+    // The peer is gone (or going): calls to it fail from now on, and whoever watches the
+    // channel (a master counting its slaves) sees it at once, not after the handlers below.
+    ctx.channel.close();
     // In-flight handlers finish (parked pulls wake on shutdown) before the writer is released.
     while tasks.join_next().await.is_some() {}
     end

@@ -1,13 +1,15 @@
 //! The broker: accepts connections, serves requests against the store, keeps topics, consumer
 //! offsets and client heartbeats.
 //!
-//! `Broker::start` binds the listener, opens (and recovers) the store, and spawns three owned
+//! `Broker::start` binds the listener, opens (and recovers) the store, and spawns its owned
 //! tasks: the accept loop (which owns every connection task), the housekeeping loop (offset
-//! persistence, client expiry) and nothing else. `BrokerHandle::shutdown` stops accepting,
+//! persistence, client expiry) and the cluster tasks of its role (`cluster`: registrations,
+//! a hosted name server's expiry scan, a slave's replication). `BrokerHandle::shutdown` stops accepting,
 //! lets in-flight requests finish, saves offsets and topics and shuts the store down cleanly.
 
 pub mod channel;
 pub mod clients;
+pub mod cluster;
 pub mod connection;
 pub mod filter;
 pub mod groups;
@@ -15,6 +17,7 @@ pub mod handlers;
 pub mod locks;
 pub mod names;
 pub mod offsets;
+pub mod registrar;
 pub mod reply;
 pub mod scheduler;
 pub mod subscription_groups;
@@ -31,6 +34,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::broker::clients::ClientRegistry;
+use crate::broker::cluster::{ClusterState, ClusterTasks};
 use crate::broker::groups::GroupNotifier;
 use crate::broker::locks::LockManager;
 use crate::broker::offsets::ConsumerOffsets;
@@ -38,7 +42,7 @@ use crate::broker::scheduler::Scheduler;
 use crate::broker::subscription_groups::SubscriptionGroupManager;
 use crate::broker::topics::TopicManager;
 use crate::broker::transaction::TransactionService;
-use crate::config::BrokerConfig;
+use crate::config::{BrokerConfig, BrokerRole};
 use crate::store::{Storage, Store, StoreError};
 
 /// Why a broker could not start or stop cleanly.
@@ -81,6 +85,8 @@ pub struct BrokerState {
     pub offsets: ConsumerOffsets,
     /// Clients known from heartbeats.
     pub clients: ClientRegistry,
+    /// Hosted name server, registrations and replication.
+    pub cluster: ClusterState,
     /// Half messages and their check-backs.
     pub transactions: TransactionService,
     /// Queued consumer-group membership notices.
@@ -93,9 +99,17 @@ pub struct BrokerState {
 }
 
 impl BrokerState {
-    /// A receiver that changes when the broker starts shutting down.
+    /// A receiver that changes when the broker starts shutting down. One taken after the
+    /// shutdown began reports it at once: `changed()` only sees values sent after a receiver
+    /// subscribed, so a task first polled after the signal, or a connection accepted at the
+    /// last moment, would otherwise never see it (or wait for its idle timeout) and hold the
+    /// shutdown up.
     pub fn shutdown_rx(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
+        let mut rx = self.shutdown.subscribe();
+        if *rx.borrow() {
+            rx.mark_changed();
+        }
+        rx
     }
 
     /// Whether shutdown has begun.
@@ -157,12 +171,14 @@ impl Broker {
         );
         let accept = tokio::spawn(accept_loop(state.clone(), listener));
         let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
+        let cluster = ClusterTasks::start(&state);
         let transactions = tokio::spawn(transaction::run(state.clone()));
         Ok(BrokerHandle {
             local_addr,
             state,
             accept,
             housekeeping,
+            cluster,
             transactions,
         })
     }
@@ -196,10 +212,17 @@ async fn open_state(
         TransactionService::open(&config_dir, &config).map_err(BrokerError::Metadata)?;
     let progress = config_dir.join("timer_progress");
     let offsets = ConsumerOffsets::load(config_dir).map_err(BrokerError::Metadata)?;
-    let scheduler = Scheduler::start(store.clone(), progress).map_err(BrokerError::Metadata)?;
+    // A slave delivers no timers and runs no check-backs: its master does, and the records
+    // they append reach the slave through replication.
+    let scheduler = if config.role == BrokerRole::Slave {
+        Scheduler::idle()
+    } else {
+        Scheduler::start(store.clone(), progress).map_err(BrokerError::Metadata)?
+    };
     let locks = LockManager::new(Duration::from_millis(config.rebalance_lock_max_live_ms));
     let (shutdown, _) = watch::channel(false);
     Ok(BrokerState {
+        cluster: ClusterState::new(&config),
         config,
         advertised,
         store,
@@ -222,6 +245,7 @@ pub struct BrokerHandle {
     state: Arc<BrokerState>,
     accept: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
+    cluster: ClusterTasks,
     transactions: JoinHandle<()>,
 }
 
@@ -241,6 +265,7 @@ impl BrokerHandle {
         self.state.shutdown.send_replace(true);
         let _ = self.accept.await;
         let _ = self.housekeeping.await;
+        self.cluster.join().await;
         let _ = self.transactions.await;
         self.state.transactions.sync();
         if let Err(e) = self.state.offsets.persist() {
@@ -259,6 +284,8 @@ impl BrokerHandle {
     /// Stops the broker as a crash would: tasks are aborted and the store is abandoned without
     /// a final flush, checkpoint or removal of the abort marker.
     pub async fn kill(self) {
+        // First, so no cluster task sees the shutdown signal and unregisters cleanly.
+        self.cluster.abort().await;
         self.state.shutdown.send_replace(true);
         self.accept.abort();
         self.housekeeping.abort();

@@ -153,6 +153,54 @@ impl ConsumerOffsets {
             .collect()
     }
 
+    /// Entries in the table.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Up to `max` entries from index `start` of the sorted table.
+    pub fn page(&self, start: usize, max: usize) -> Vec<(String, String, u32, u64)> {
+        self.lock()
+            .iter()
+            .skip(start)
+            .take(max)
+            .map(|((g, t, q), e)| (g.clone(), t.clone(), *q, e.offset))
+            .collect()
+    }
+
+    /// Makes the table exactly `entries` (a slave copying its master's offsets). The wire
+    /// carries no commit times: an offset that moved forward since the last copy takes the
+    /// copy's time, an unchanged one keeps its time.
+    pub fn replace_all(&self, entries: Vec<(String, String, u32, u64)>) {
+        let now = now_ms();
+        let mut current = self.lock();
+        let table: BTreeMap<Key, OffsetEntry> = entries
+            .into_iter()
+            .map(|(g, t, q, offset)| {
+                let key = (g, t, q);
+                let last_commit_ms = match current.get(&key) {
+                    Some(old) if old.offset == offset => old.last_commit_ms,
+                    Some(old) if old.offset > offset => 0,
+                    _ => now,
+                };
+                let entry = OffsetEntry {
+                    offset,
+                    last_commit_ms,
+                };
+                (key, entry)
+            })
+            .collect();
+        if *current != table {
+            *current = table;
+            self.dirty.store(true, Ordering::Release);
+        }
+    }
+
     /// Saves the table if it changed since the last save.
     pub fn persist(&self) -> std::io::Result<()> {
         let _serialized = self.persist_lock.lock().unwrap_or_else(|e| e.into_inner());

@@ -13,6 +13,18 @@ pub enum ReplyBody {
     Body(Box<dyn BodyEncode + Send>),
     /// A pull response whose records are sent as they are stored.
     Pull(Box<PullBody>),
+    /// A body whose last field's bytes are sent as they are stored (replication data).
+    Gathered(Box<GatheredBody>),
+}
+
+/// A body made of encoded fields (`head`, ending with the length of what follows) and
+/// zero-copy chunks sent right after them.
+#[derive(Debug)]
+pub struct GatheredBody {
+    /// The encoded fields before the chunks.
+    pub head: Bytes,
+    /// Bytes sent as they are.
+    pub tail: Vec<Bytes>,
 }
 
 /// A pull response with its records kept as zero-copy chunks of the commit log.
@@ -32,6 +44,7 @@ impl std::fmt::Debug for ReplyBody {
             ReplyBody::None => f.write_str("None"),
             ReplyBody::Body(_) => f.write_str("Body"),
             ReplyBody::Pull(pull) => write!(f, "Pull({} bytes)", pull.records_len),
+            ReplyBody::Gathered(body) => write!(f, "Gathered({} chunks)", body.tail.len()),
         }
     }
 }
@@ -119,6 +132,18 @@ pub fn encode_reply(request: &FrameHeader, reply: Reply) -> Result<Outgoing, Enc
             Ok(Outgoing {
                 head: out.freeze(),
                 tail: records,
+            })
+        }
+        ReplyBody::Gathered(body) if carries => {
+            let GatheredBody { head: fields, tail } = *body;
+            let tail_len = tail.iter().map(Bytes::len).sum();
+            frame::encode_frame(&header, Some(&head), tail_len, &mut out, |out| {
+                out.extend_from_slice(&fields);
+                Ok(())
+            })?;
+            Ok(Outgoing {
+                head: out.freeze(),
+                tail,
             })
         }
         ReplyBody::Body(body) if carries => {

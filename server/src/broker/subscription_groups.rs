@@ -176,6 +176,25 @@ impl SubscriptionGroupManager {
         self.persist()
     }
 
+    /// Makes the table exactly `configs` (a slave copying its master's groups); saves it when
+    /// anything changed. Returns whether anything changed.
+    pub fn replace_all(&self, configs: Vec<SubscriptionGroupConfig>) -> Result<bool, GroupError> {
+        let mut wanted = BTreeMap::new();
+        for config in configs {
+            check_config(&config).map_err(GroupError::Invalid)?;
+            wanted.insert(config.group.clone(), config);
+        }
+        {
+            let mut groups = self.write_lock();
+            if *groups == wanted {
+                return Ok(false);
+            }
+            *groups = wanted;
+        }
+        self.persist()?;
+        Ok(true)
+    }
+
     /// Deletes a group's config, then saves the table.
     pub fn delete(&self, group: &str) -> Result<(), GroupError> {
         if self.write_lock().remove(group).is_none() {

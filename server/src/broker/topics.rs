@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use ferrocket::limits::QUEUE_COUNT_MAX;
@@ -60,6 +61,8 @@ pub struct TopicManager {
     persist_lock: Mutex<()>,
     auto_create: bool,
     auto_create_queue_count: u16,
+    /// Bumped by every change, so registrations with name servers follow the table.
+    version: AtomicU64,
 }
 
 impl TopicManager {
@@ -93,7 +96,32 @@ impl TopicManager {
             persist_lock: Mutex::new(()),
             auto_create,
             auto_create_queue_count,
+            version: AtomicU64::new(0),
         })
+    }
+
+    /// A number that changes whenever a topic is created, updated or deleted.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Makes the table exactly `configs` (a slave copying its master's topics); saves it when
+    /// anything changed. Returns whether anything changed.
+    pub fn replace_all(&self, configs: Vec<TopicConfig>) -> Result<bool, TopicError> {
+        let mut wanted = BTreeMap::new();
+        for config in configs {
+            check_config(&config).map_err(TopicError::Invalid)?;
+            wanted.insert(config.topic.clone(), config);
+        }
+        {
+            let mut topics = self.write();
+            if *topics == wanted {
+                return Ok(false);
+            }
+            *topics = wanted;
+        }
+        self.persist()?;
+        Ok(true)
     }
 
     /// A topic's config.
@@ -119,10 +147,11 @@ impl TopicManager {
         if !self.auto_create || names::is_system_topic(topic) {
             return Err(TopicError::NotExist(topic.into()));
         }
+        // RocketMQ: the producer's count, at most the broker's default (TBW102's queues).
         let queues = if queues == 0 {
             self.auto_create_queue_count
         } else {
-            queues
+            queues.min(self.auto_create_queue_count)
         };
         let config = TopicConfig::new(topic, queues.min(QUEUE_COUNT_MAX as u16));
         match self.create(config) {
@@ -183,6 +212,7 @@ impl TopicManager {
 
     /// Writes the table to disk (temporary file, fsync, rename).
     pub fn persist(&self) -> Result<(), TopicError> {
+        self.version.fetch_add(1, Ordering::AcqRel);
         let _serialized = self.persist_lock.lock().unwrap_or_else(|e| e.into_inner());
         let file = TopicFile {
             topics: self

@@ -1,18 +1,22 @@
 //! `ferrocket admin`: topic administration (`topic create|update|delete|list|describe`) and
 //! mqadmin's spellings of the same (`updateTopic`, `topicList`, `deleteTopic`) so RocketMQ
-//! users' muscle memory works; consumer groups (`group …`, in `group.rs`) and messages
-//! (`message …`, in `message.rs`).
+//! users' muscle memory works; consumer groups (`group …`, in `group.rs`), messages
+//! (`message …`, in `message.rs`) and clusters (`cluster list`, `topic route`, `broker
+//! status`, `topic create --cluster`, in `cluster_admin.rs`).
 //!
-//! Every call goes to one broker: `-b/--broker`, else the master holding the topic according
-//! to the name servers, else (a topic the name servers do not know, or `list`) the first name
-//! server, which for a standalone server is the broker itself.
+//! Every topic call goes to one broker: `-b/--broker`, else the master holding the topic
+//! according to the name servers, else (a topic the name servers do not know, or `list`) the
+//! first master the name servers list, else the first name server, which for a standalone
+//! server is the broker itself. `topic create --cluster C` goes to every master of cluster C
+//! instead.
 
 use clap::{Args, Subcommand, ValueEnum};
 use ferrocket::limits::{CREATE_QUEUE_COUNT_DEFAULT, QUEUE_COUNT_MAX};
 use ferrocket::protocol::{DescribeTopicResponse, PERM_READ, PERM_WRITE, TopicConfig};
 use ferrocket::{Admin, ClientError};
 
-use crate::cli::client::{ClientArgs, perm_name, probe_route};
+use crate::cli::client::{ClientArgs, default_broker, perm_name, probe_route};
+use crate::cli::cluster_admin::{self, BrokerCommand, ClusterCommand};
 use crate::cli::message;
 use crate::cli::output::{self, JsonObject, Table, json_array};
 
@@ -55,13 +59,19 @@ pub enum AdminCommand {
     /// reset-offset.
     #[command(subcommand)]
     Group(crate::cli::group::GroupCommand),
+    /// Clusters: `list` (every broker the name servers know, with role and address).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// Brokers: `status` (role, offsets, replication) of `-b ADDR` or of every broker.
+    #[command(subcommand)]
+    Broker(BrokerCommand),
 }
 
 /// `ferrocket admin topic …`.
 #[derive(Debug, Subcommand)]
 pub enum TopicCommand {
-    /// Create a topic.
-    Create(TopicSetArgs),
+    /// Create a topic (on one broker, or with `--cluster` on every master of a cluster).
+    Create(TopicCreateArgs),
     /// Change a topic's queue counts, permission or order flag (unset flags keep their value).
     Update(TopicSetArgs),
     /// Delete a topic with its queues and committed offsets.
@@ -79,6 +89,11 @@ pub enum TopicCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Where a topic's queues live: queue counts and permission per broker, and addresses.
+    Route {
+        /// Topic.
+        topic: String,
+    },
     /// A topic's config and, per queue, its min/max offsets and last store time.
     Describe {
         /// Topic.
@@ -87,6 +102,16 @@ pub enum TopicCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Flags of `topic create`.
+#[derive(Debug, Args)]
+pub struct TopicCreateArgs {
+    #[command(flatten)]
+    set: TopicSetArgs,
+    /// Create the topic on every master of this cluster (RocketMQ's `updateTopic -c`).
+    #[arg(short = 'c', long)]
+    cluster: Option<String>,
 }
 
 /// Flags of `topic create` and `topic update`.
@@ -176,9 +201,22 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
 
 async fn dispatch(admin: &Admin, args: &AdminArgs) -> Result<(), String> {
     match &args.command {
-        AdminCommand::Topic(TopicCommand::Create(set)) => {
-            let broker = broker_for(admin, args, None).await?;
-            create(admin, &broker, config_for_create(set)).await
+        AdminCommand::Topic(TopicCommand::Create(create_args)) => {
+            let config = config_for_create(&create_args.set);
+            match (&create_args.cluster, &args.broker) {
+                (Some(_), Some(_)) => Err("give --cluster or -b/--broker, not both".into()),
+                (Some(cluster), None) => {
+                    cluster_admin::create_on_cluster(admin, cluster, config).await
+                }
+                (None, _) => create(admin, &broker_for(admin, args, None).await?, config).await,
+            }
+        }
+        AdminCommand::Topic(TopicCommand::Route { topic }) => {
+            cluster_admin::route(admin, topic).await
+        }
+        AdminCommand::Cluster(command) => cluster_admin::cluster(admin, command).await,
+        AdminCommand::Broker(command) => {
+            cluster_admin::broker(admin, command, args.broker.as_deref()).await
         }
         AdminCommand::Topic(TopicCommand::Update(set)) => {
             let broker = broker_for(admin, args, Some(&set.topic)).await?;
@@ -242,7 +280,7 @@ async fn broker_for(
             return Ok(addr);
         }
     }
-    Ok(args.client.first_namesrv())
+    Ok(default_broker(admin, &args.client.first_namesrv()).await)
 }
 
 fn broker_error(broker: &str, e: &ClientError) -> String {

@@ -61,6 +61,34 @@ pub async fn probe_route(
     }
 }
 
+/// The masters the name servers list (every cluster), sorted; empty when they list none or
+/// cannot answer (a caller then falls back to the first name server: a standalone server is
+/// its own broker).
+pub async fn masters(admin: &Admin) -> Vec<String> {
+    let Ok(info) = admin.cluster_info("").await else {
+        return Vec::new();
+    };
+    let mut masters: Vec<String> = info
+        .brokers
+        .into_iter()
+        .filter(|b| b.broker_id == 0)
+        .map(|b| b.addr)
+        .collect();
+    masters.sort();
+    masters.dedup();
+    masters
+}
+
+/// Where a command with no topic to route goes without `-b`: a master the name servers list
+/// (in a cluster the name servers answer no broker request), else `first_namesrv`.
+pub async fn default_broker(admin: &Admin, first_namesrv: &str) -> String {
+    masters(admin)
+        .await
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| first_namesrv.to_owned())
+}
+
 /// Checks a `-n` value the way the client will read it.
 fn parse_namesrv(raw: &str) -> Result<String, String> {
     NameServers::parse(raw)

@@ -4,9 +4,8 @@
 //! live members; `reset-offset --to-time T` moves the group's offsets to a time and makes the
 //! live members continue there.
 //!
-//! Every command goes to `-b/--broker` when given, else to every master holding a topic
-//! according to the name servers (for a standalone server: the server itself), like mqadmin's
-//! `-c cluster`.
+//! Every command goes to `-b/--broker` when given, else to every master the name servers list
+//! (for a standalone server: the server itself), like mqadmin's `-c cluster`.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +16,7 @@ use ferrocket::protocol::{
 };
 use ferrocket::{Admin, ClientError};
 
-use crate::cli::client::ClientArgs;
+use crate::cli::client::{ClientArgs, masters};
 use crate::cli::group_view;
 use crate::cli::message;
 use crate::cli::output;
@@ -179,8 +178,9 @@ pub async fn run(
     }
 }
 
-/// `-b` when given, else every master of every topic the name servers know, else the first
-/// name server (a standalone server answers as its own broker).
+/// `-b` when given, else every master the name servers list (a standalone server lists
+/// itself), else every master of every topic the first name server knows, else the first name
+/// server.
 async fn target_brokers(
     admin: &Admin,
     client: &ClientArgs,
@@ -188,6 +188,10 @@ async fn target_brokers(
 ) -> Result<Vec<String>, String> {
     if let Some(broker) = broker {
         return Ok(vec![broker.to_owned()]);
+    }
+    let masters = masters(admin).await;
+    if !masters.is_empty() {
+        return Ok(masters);
     }
     let first = client.first_namesrv();
     let topics = admin

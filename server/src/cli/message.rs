@@ -11,7 +11,7 @@ use ferrocket::client::admin_message::{TimeRange, parse_offset_msg_id};
 use ferrocket::protocol::TrackState;
 use ferrocket::{MessageExt, MessageId};
 
-use crate::cli::client::probe_route;
+use crate::cli::client::{default_broker, probe_route};
 use crate::cli::output;
 
 /// `ferrocket admin message …`.
@@ -139,7 +139,7 @@ async fn broker(admin: &Admin, target: &Target<'_>, topic: Option<&str>) -> Resu
             return Ok(addr);
         }
     }
-    Ok(target.first_namesrv.clone())
+    Ok(default_broker(admin, &target.first_namesrv).await)
 }
 
 async fn query(admin: &Admin, broker: &str, q: &QueryArgs) -> Result<Vec<MessageExt>, String> {

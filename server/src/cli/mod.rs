@@ -8,10 +8,12 @@
 pub mod admin;
 pub mod bench;
 pub mod client;
+pub mod cluster_admin;
 pub mod consume;
 pub mod group;
 pub mod group_view;
 pub mod message;
+pub mod namesrv;
 pub mod output;
 pub mod produce;
 pub mod server;
@@ -40,12 +42,14 @@ pub enum Command {
     Standalone(server::ServerArgs),
     /// A broker of a cluster, configured by a TOML file.
     Broker(server::ServerArgs),
+    /// A name server of a cluster.
+    Namesrv(namesrv::NamesrvArgs),
     /// Send messages: stdin lines, one message each, or `--count N --size BYTES` generated.
     Produce(produce::ProduceArgs),
     /// Read messages of a topic as a consumer group and print them.
     Consume(consume::ConsumeArgs),
     /// Administration: topics, consumer groups, messages (mqadmin's updateTopic, topicList,
-    /// deleteTopic work too).
+    /// deleteTopic work too), clusters, routes and broker status.
     Admin(admin::AdminArgs),
     /// Benchmarks: produce, consume, the machine baseline and the full report.
     Bench(bench::BenchArgs),
@@ -55,7 +59,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
-        Command::Standalone(_) | Command::Broker(_) => "info",
+        Command::Standalone(_) | Command::Broker(_) | Command::Namesrv(_) => "info",
         // `consume` holds the listener call of the first message past `--max` through the
         // shutdown on purpose (so it is not committed); the drain's warning about it is noise.
         Command::Consume(_) => "warn,ferrocket::client::push_consumer::consume=error",
@@ -86,6 +90,7 @@ async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Standalone(args) => server::run(args, server::Mode::Standalone).await,
         Command::Broker(args) => server::run(args, server::Mode::Broker).await,
+        Command::Namesrv(args) => namesrv::run(args).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
         Command::Admin(args) => admin::run(args).await,

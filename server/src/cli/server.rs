@@ -47,8 +47,13 @@ pub async fn run(args: ServerArgs, mode: Mode) -> Result<(), String> {
         return Err("`ferrocket broker` needs a config file: -c broker.toml".into());
     }
     let flags = overrides(&args)?;
-    let config = BrokerConfig::load(args.config.as_deref(), std::env::vars(), &flags)
-        .map_err(|e| e.to_string())?;
+    let config = BrokerConfig::load_with_defaults(
+        mode_defaults(mode),
+        args.config.as_deref(),
+        env_with_namesrv_addr(std::env::vars()),
+        &flags,
+    )
+    .map_err(|e| e.to_string())?;
     if args.print_config {
         print!("{}", config.to_toml());
         return Ok(());
@@ -58,6 +63,33 @@ pub async fn run(args: ServerArgs, mode: Mode) -> Result<(), String> {
     wait_for_stop_signal().await;
     tracing::info!("stopping");
     handle.shutdown().await.map_err(|e| e.to_string())
+}
+
+/// What a command changes in the built-in defaults: a cluster broker listens on RocketMQ's
+/// broker port and hosts no name server.
+fn mode_defaults(mode: Mode) -> &'static [Override] {
+    static BROKER: std::sync::LazyLock<Vec<Override>> = std::sync::LazyLock::new(|| {
+        vec![
+            ("listen".to_owned(), "0.0.0.0:10911".to_owned()),
+            ("embedded_namesrv".to_owned(), "false".to_owned()),
+        ]
+    });
+    match mode {
+        Mode::Standalone => &[],
+        Mode::Broker => &BROKER,
+    }
+}
+
+/// The environment, with RocketMQ's `NAMESRV_ADDR` read as `FERROCKET_NAMESRV_ADDRS` (which
+/// wins when both are set).
+fn env_with_namesrv_addr(env: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = env.into_iter().collect();
+    let ours = vars.iter().any(|(k, _)| k == "FERROCKET_NAMESRV_ADDRS");
+    let rocketmq = vars.iter().find(|(k, _)| k == "NAMESRV_ADDR").cloned();
+    if let (false, Some((_, value))) = (ours, rocketmq) {
+        vars.push(("FERROCKET_NAMESRV_ADDRS".to_owned(), value));
+    }
+    vars
 }
 
 fn overrides(args: &ServerArgs) -> Result<Vec<Override>, String> {
@@ -80,7 +112,8 @@ fn overrides(args: &ServerArgs) -> Result<Vec<Override>, String> {
     Ok(out)
 }
 
-async fn wait_for_stop_signal() {
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn wait_for_stop_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

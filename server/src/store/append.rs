@@ -81,6 +81,11 @@ impl std::fmt::Debug for PendingAppend {
 }
 
 impl PendingAppend {
+    /// Commit-log offset one past the batch: a slave holding everything below it has the batch.
+    pub fn end_offset(&self) -> u64 {
+        self.written.end
+    }
+
     /// Waits for the group commit when the append asked for one, and says how it went.
     pub async fn finish(self) -> AppendResult {
         let flush = if self.wait_flush {
@@ -113,6 +118,7 @@ impl Store {
         check_batch(&batch, inner.record_len_max())?;
         inner.check_writable()?;
         let written = inner.write_batch(&batch)?;
+        inner.appended.notify_waiters();
         let wait_flush = match inner.config.flush_mode {
             FlushMode::Async => {
                 // The batch is stored; a failed dispatch is logged and retried by the service.

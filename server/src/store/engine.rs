@@ -115,6 +115,8 @@ pub(crate) struct Inner {
     pub(crate) retention_lock: Mutex<()>,
     /// Stops the service thread.
     pub(crate) stopper: Stopper,
+    /// Woken after every append, for replication fetches waiting for new data.
+    pub(crate) appended: Arc<tokio::sync::Notify>,
 }
 
 impl Inner {
@@ -151,6 +153,7 @@ impl Inner {
             checkpoint_lock: Mutex::new(None),
             retention_lock: Mutex::new(()),
             stopper: Stopper::default(),
+            appended: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

@@ -57,6 +57,17 @@ pub enum StoreError {
     /// A configuration value is out of range.
     #[error("invalid store config: {0}")]
     InvalidConfig(String),
+    /// A commit-log offset outside what the store holds (replication: a slave ahead of its
+    /// master, or behind the master's retention).
+    #[error("commit-log offset {offset} is outside the stored range {min}..={max}")]
+    OffsetOutOfRange {
+        /// The offset asked for.
+        offset: u64,
+        /// First offset stored.
+        min: u64,
+        /// End of the stored data.
+        max: u64,
+    },
 }
 
 impl StoreError {

@@ -40,6 +40,7 @@ mod queue_recovery;
 mod queues;
 mod read;
 mod recovery;
+mod replica;
 mod retention;
 mod segment;
 mod service;

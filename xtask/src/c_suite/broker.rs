@@ -51,6 +51,8 @@ impl Broker {
             .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.join("data"))
             .args(SETTINGS.iter().flat_map(|s| ["--set", s]))
+            // The server reads `FERROCKET_*` variables as settings and refuses unknown ones.
+            .env_remove(super::tools::SKIP_VALGRIND)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

@@ -376,6 +376,12 @@ impl Connection {
         }
     }
 
+    /// Starts closing the socket without waiting: the reader and writer tasks stop (the
+    /// writer after the frames already queued) and pending calls fail.
+    pub fn signal_close(&self) {
+        self.shared.tasks.signal_shutdown();
+    }
+
     /// Closes the socket, fails pending calls and waits for the reader and writer tasks.
     pub async fn close(&self) {
         self.shared.tasks.shutdown().await;
@@ -388,7 +394,7 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.shared.tasks.signal_shutdown();
+        self.signal_close();
     }
 }
 

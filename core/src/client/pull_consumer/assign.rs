@@ -18,7 +18,7 @@ use crate::client::shutdown::lock;
 use crate::client::subscription::Selector;
 use crate::limits::EXPRESSION_LEN_MAX;
 use crate::message::MessageExt;
-use crate::protocol::{ExpressionType, GetConsumerListRequest, Status, Subscription};
+use crate::protocol::{ExpressionType, Status, Subscription};
 
 /// A subscription: `*` (every message), `TagA || TagB`, or a SQL92 condition (which the
 /// broker evaluates; the client keeps every message it sends).
@@ -124,23 +124,17 @@ pub(crate) async fn queues_for_subscription(
 ) -> Result<Option<BTreeSet<MessageQueue>>, ClientError> {
     let mut mq_all = route.read_queues.clone();
     mq_all.sort();
-    let Some(addr) = route.masters.values().next() else {
+    if route.addrs.is_empty() {
         return Ok(Some(BTreeSet::new()));
-    };
-    let conn = core.instance.pool.get(addr).await?;
-    let request = GetConsumerListRequest {
-        consumer_group: core.group.clone(),
-    };
-    let timeout = core.instance.config.request_timeout;
-    let mut members = match conn.call(&request, timeout).await {
-        Ok(list) => list.client_ids,
+    }
+    let members = match core.instance.consumer_ids(&core.group, route).await {
+        Ok(members) => members,
         // A broker without consumer groups: this consumer reads every queue.
         Err(e) if e.status() == Some(Status::UnsupportedApi) => {
             return Ok(Some(mq_all.into_iter().collect()));
         }
         Err(e) => return Err(e),
     };
-    members.sort();
     let me = core.instance.client_id();
     if !members.iter().any(|m| m == me) {
         return Ok(None);
@@ -196,7 +190,7 @@ impl ConsumerCore {
         let topics: Vec<String> = lock(&self.filters).keys().cloned().collect();
         let mut first_error = None;
         for topic in topics {
-            let share = match self.instance.routes.get(&topic, false).await {
+            let share = match self.instance.routes.get(&topic, None).await {
                 Ok(route) => queues_for_subscription(self, &route).await,
                 Err(e) => Err(e),
             };
@@ -218,7 +212,7 @@ impl ConsumerCore {
     /// Sends this consumer's subscriptions to every broker of `topic` in a heartbeat, so a
     /// subscription a broker refuses (a SQL92 condition it cannot parse) fails now.
     pub(crate) async fn check_subscription(&self, topic: &str) -> Result<(), ClientError> {
-        let route = self.instance.routes.get(topic, false).await?;
+        let route = self.instance.routes.get(topic, None).await?;
         self.instance.set_consumer(self.consumer_data());
         let Some(request) = self.instance.heartbeat_request() else {
             return Ok(());

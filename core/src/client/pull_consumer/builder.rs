@@ -94,6 +94,13 @@ impl PullConsumerBuilder {
         self
     }
 
+    /// How long a master that could not be reached is skipped in favour of its slave (default
+    /// `MASTER_DOWN_RETRY_MS` = 5 s); after that the master is tried again.
+    pub fn master_down_retry(mut self, pause: Duration) -> Self {
+        self.options.master_down_retry = pause;
+        self
+    }
+
     /// How the group's queues are shared in subscribe mode (default `AllocateAveragely`).
     pub fn allocate_strategy(mut self, strategy: Arc<dyn AllocateStrategy>) -> Self {
         self.allocate = Some(strategy);
@@ -136,9 +143,13 @@ impl PullConsumerBuilder {
                 }
                 None
             });
+        let instance = ClientInstance::new(self.config, Some(handler));
+        instance
+            .read_targets
+            .set_master_down_retry(self.options.master_down_retry);
         let core = ConsumerCore {
             group,
-            instance: ClientInstance::new(self.config, Some(handler)),
+            instance,
             options: self.options,
             state: AtomicU8::new(CREATED),
             mode: Mutex::new(Mode::Unset),

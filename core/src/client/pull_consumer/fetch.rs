@@ -1,6 +1,6 @@
 //! The fetch task of one assigned queue: resolve the starting offset, then long-poll the
-//! queue's master with `Pull` and fill the queue's bounded buffer, until the queue is removed
-//! or the consumer shuts down.
+//! queue's broker (its master, or a slave: `client::replica`) with `Pull` and fill the queue's bounded
+//! buffer, until the queue is removed or the consumer shuts down.
 //!
 //! A seek cancels the pull in flight (its generation changes). A full buffer or a pause parks
 //! the task until `poll` makes room or `resume` is called. Failed pulls back off for
@@ -36,7 +36,7 @@ impl ConsumerCore {
     }
 
     async fn pull(&self, mq: &MessageQueue, offset: u64) -> Result<PullResponse, ClientError> {
-        let conn = self.instance.master_conn(mq).await?;
+        let (conn, broker_id) = self.instance.read_conn(mq, None).await?;
         let filter = self.filter(&mq.topic);
         let hold = self.options.long_poll;
         let request = PullRequest {
@@ -52,7 +52,9 @@ impl ConsumerCore {
             expression: filter.expression.clone(),
         };
         let budget = hold + self.instance.config.request_timeout;
-        conn.call(&request, budget).await
+        let result = conn.call(&request, budget).await;
+        self.instance.pull_done(mq, broker_id, &result).await;
+        result
     }
 
     /// Applies a pull response to `q`; returns whether the caller should pause briefly.
@@ -165,7 +167,7 @@ async fn error_pause(
     signal: &mut ShutdownSignal,
 ) -> bool {
     if e.is_routing_error() {
-        let _ = core.instance.routes.refresh(&mq.topic, false).await;
+        let _ = core.instance.routes.refresh(&mq.topic, None).await;
     }
     signal.sleep(core.options.pull_error_backoff).await
 }

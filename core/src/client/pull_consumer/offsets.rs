@@ -1,5 +1,6 @@
 //! Offsets of a pull consumer: the starting offset of a queue, commits, and the broker calls
-//! behind `committed`, `seek_to_beginning` and `seek_to_end`.
+//! behind `committed`, `seek_to_beginning` and `seek_to_end`. Queries go to the master, or to a
+//! slave when the master is gone; commits go to the master only (`client::replica`).
 //!
 //! Starting offset: the group's committed offset (`QueryConsumerOffset`; `QUERY_NOT_FOUND`
 //! means none), else by `consume_from`: the first message stored since the consumer started
@@ -26,7 +27,7 @@ impl ConsumerCore {
         &self,
         mq: &MessageQueue,
     ) -> Result<Option<u64>, ClientError> {
-        let conn = self.instance.master_conn(mq).await?;
+        let conn = self.instance.query_conn(mq).await?;
         let request = QueryConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),
@@ -48,7 +49,7 @@ impl ConsumerCore {
         mq: &MessageQueue,
         max: bool,
     ) -> Result<u64, ClientError> {
-        let conn = self.instance.master_conn(mq).await?;
+        let conn = self.instance.query_conn(mq).await?;
         let timeout = self.instance.config.request_timeout;
         let (topic, queue_id) = (mq.topic.clone(), mq.queue_id);
         let response = if max {
@@ -76,7 +77,7 @@ impl ConsumerCore {
                     ConsumeFrom::Timestamp(t) => t,
                     _ => started_ms,
                 };
-                let conn = self.instance.master_conn(mq).await?;
+                let conn = self.instance.query_conn(mq).await?;
                 let request = SearchOffsetRequest {
                     topic: mq.topic.clone(),
                     queue_id: mq.queue_id,
@@ -88,12 +89,17 @@ impl ConsumerCore {
         }
     }
 
-    /// Commits `q`'s consumed offset if it changed since the last commit.
+    /// Commits `q`'s consumed offset to its master if it changed since the last commit. With
+    /// the master gone (or being skipped after a failure) the commit waits: the offset stays
+    /// the candidate and goes to the master when it is back.
     pub(crate) async fn commit_queue(&self, q: &QueueState) -> Result<(), ClientError> {
         let Some(offset) = q.commit_candidate() else {
             return Ok(());
         };
-        let conn = self.instance.master_conn(&q.mq).await?;
+        let Some(conn) = self.instance.commit_conn(&q.mq).await? else {
+            tracing::debug!(queue = %q.mq, offset, "master unavailable; the commit waits for it");
+            return Ok(());
+        };
         let request = UpdateConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: q.mq.topic.clone(),

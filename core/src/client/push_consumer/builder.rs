@@ -16,6 +16,7 @@ use crate::client::allocate::{AllocateAveragely, AllocateStrategy};
 use crate::client::config::{ClientConfig, ConsumeFrom, PULL_ERROR_BACKOFF_MS_DEFAULT};
 use crate::client::error::ClientError;
 use crate::client::instance::ClientInstance;
+use crate::client::replica::MASTER_DOWN_RETRY_MS;
 use crate::client::reset_notice;
 use crate::client::route::NameServers;
 use crate::client::shutdown::Tasks;
@@ -63,6 +64,7 @@ impl Default for PushConsumerBuilder {
                 lock_max_live: ms(l::LOCK_MAX_LIVE_MS_DEFAULT),
                 long_poll: ms(u64::from(l::LONG_POLL_MS_DEFAULT)),
                 pull_error_backoff: ms(PULL_ERROR_BACKOFF_MS_DEFAULT),
+                master_down_retry: ms(MASTER_DOWN_RETRY_MS),
                 send_back_retry_delay: ms(l::SEND_BACK_RETRY_DELAY_MS_DEFAULT),
                 await_termination: ms(l::AWAIT_TERMINATION_MS_DEFAULT),
                 broadcast_offset_dir: home.join(".ferrocket_offsets"),
@@ -177,6 +179,9 @@ impl PushConsumerBuilder {
         long_poll: Duration;
         /// Pause after a failed pull (default 1 s).
         pull_error_backoff: Duration;
+        /// How long a master that could not be reached is skipped in favour of its slave
+        /// (default `MASTER_DOWN_RETRY_MS` = 5 s); after that the master is tried again.
+        master_down_retry: Duration;
         /// Pause before a message whose send-back failed is consumed again locally (5 s).
         send_back_retry_delay: Duration;
         /// How long `shutdown` waits for handed-out messages (default 30 s).
@@ -201,6 +206,9 @@ impl PushConsumerBuilder {
         let (reset_tx, reset_rx) = reset_notice::channel();
         let handler = notice_handler(rebalance_now.clone(), group.clone(), reset_tx);
         let instance = ClientInstance::new(self.config, Some(handler));
+        instance
+            .read_targets
+            .set_master_down_retry(self.options.master_down_retry);
         let offsets = OffsetStore::new(&group, &self.options);
         let core = PushCore {
             consume: ConsumeService::new(self.options.consume_threads),

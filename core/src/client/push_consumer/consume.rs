@@ -77,8 +77,9 @@ impl ConsumeService {
                     .spawn(move || {
                         let _runtime = handle.enter();
                         loop {
-                            // The receiver's lock is released before the job runs (in a
-                            // `while let` it would be held through the body, one job at a time).
+                            // A statement of its own: the receiver's lock is released before
+                            // the job runs (in a `while let` it would be held through the
+                            // body, and the threads would consume one at a time).
                             let job = rx.blocking_lock().blocking_recv();
                             let Some(job) = job else { break };
                             core.run_sync(job);

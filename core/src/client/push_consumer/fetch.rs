@@ -1,6 +1,7 @@
 //! The pull task of one owned queue: resolve the starting offset, then long-poll the queue's
-//! master and hand what arrives to the consume service, until the queue is taken away or the
-//! consumer shuts down.
+//! broker (its master, or a slave while the master is down or asks for it: `client::replica`)
+//! and hand what arrives to the consume service, until the queue is taken away or the consumer
+//! shuts down.
 //!
 //! Flow control: while the queue holds `pull_threshold_for_queue` messages or
 //! `pull_threshold_size_for_queue` bytes unconsumed (or, for concurrent listeners, an offset
@@ -50,7 +51,7 @@ impl PushCore {
 
     async fn pull(&self, pq: &ProcessQueue, offset: u64) -> Result<PullResponse, ClientError> {
         let mq = &pq.mq;
-        let conn = self.instance.master_conn(mq).await?;
+        let (conn, broker_id) = self.instance.read_conn(mq, None).await?;
         let sub = self.subscription(&mq.topic).map(|s| s.wire(&mq.topic));
         let (expression_type, expression) = sub
             .map_or((ExpressionType::Tag, "*".to_owned()), |s| {
@@ -69,8 +70,11 @@ impl PushCore {
             expression_type,
             expression,
         };
-        conn.call(&request, hold + self.instance.config.request_timeout)
-            .await
+        let result = conn
+            .call(&request, hold + self.instance.config.request_timeout)
+            .await;
+        self.instance.pull_done(mq, broker_id, &result).await;
+        result
     }
 
     /// Applies a pull response; returns the jobs to submit and whether to pause briefly.
@@ -194,7 +198,7 @@ async fn error_pause(
     signal: &mut ShutdownSignal,
 ) -> bool {
     if e.is_routing_error() {
-        let _ = core.instance.routes.refresh(&pq.mq.topic, false).await;
+        let _ = core.instance.routes.refresh(&pq.mq.topic, None).await;
     }
     signal.sleep(core.options.pull_error_backoff).await
 }

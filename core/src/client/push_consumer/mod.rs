@@ -37,6 +37,8 @@ mod offsets;
 mod process_queue;
 mod rebalance;
 mod reset;
+#[cfg(test)]
+mod subscription_tests;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -100,6 +102,7 @@ pub(crate) struct PushOptions {
     pub(crate) lock_max_live: Duration,
     pub(crate) long_poll: Duration,
     pub(crate) pull_error_backoff: Duration,
+    pub(crate) master_down_retry: Duration,
     pub(crate) send_back_retry_delay: Duration,
     pub(crate) await_termination: Duration,
     pub(crate) broadcast_offset_dir: PathBuf,
@@ -247,7 +250,7 @@ impl PushCore {
             consumer_groups: vec![self.consumer_data()],
         };
         for topic in sql_topics {
-            let Ok(route) = self.instance.routes.get(&topic, false).await else {
+            let Ok(route) = self.instance.routes.get(&topic, None).await else {
                 continue;
             };
             for addr in route.masters.values() {
@@ -322,7 +325,7 @@ impl PushConsumer {
         for topic in topics.iter().filter(|t| !t.starts_with(RETRY_TOPIC_PREFIX)) {
             // Like RocketMQ, a topic without a route yet does not stop the start: the
             // rebalance keeps asking for it and takes its queues once it exists.
-            if let Err(e) = core.instance.routes.get(topic, false).await {
+            if let Err(e) = core.instance.routes.get(topic, None).await {
                 tracing::warn!(topic, error = %e, "no route for a subscribed topic yet");
             }
         }

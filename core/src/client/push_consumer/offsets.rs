@@ -3,7 +3,9 @@
 //! CLUSTERING: offsets live on the broker. The table here holds, per queue, the offset to
 //! commit (the smallest offset still in flight, from `ProcessQueue`); it is sent with
 //! `UpdateConsumerOffset` every `persist_offset_interval`, when a queue is taken away, and at
-//! shutdown. A new queue starts at the group's committed offset, else by `consume_from`:
+//! shutdown. Commits go to the queue's master only; while it is down they wait (the queue
+//! stays changed and is sent once the master is back). Offset queries go to the master, or to
+//! its slave while the master is down (`client::replica`). A new queue starts at the group's committed offset, else by `consume_from`:
 //! `FirstOffset` the queue's min offset, `Timestamp(t)` the first message stored at or after
 //! `t`, `LastOffset` the first message stored since this consumer started.
 //!
@@ -177,7 +179,7 @@ impl PushCore {
         } else if let Some(offset) = self.offsets.local(mq) {
             return Ok(offset);
         }
-        let conn = self.instance.master_conn(mq).await?;
+        let conn = self.instance.query_conn(mq).await?;
         let timeout = self.instance.config.request_timeout;
         let (topic, queue_id) = (mq.topic.clone(), mq.queue_id);
         let offset = match self.options.consume_from {
@@ -210,7 +212,7 @@ impl PushCore {
     }
 
     async fn query_committed(&self, mq: &MessageQueue) -> Result<Option<u64>, ClientError> {
-        let conn = self.instance.master_conn(mq).await?;
+        let conn = self.instance.query_conn(mq).await?;
         let request = QueryConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),
@@ -254,7 +256,10 @@ impl PushCore {
     }
 
     async fn commit(&self, mq: &MessageQueue, offset: u64) -> Result<(), ClientError> {
-        let conn = self.instance.master_conn(mq).await?;
+        let Some(conn) = self.instance.commit_conn(mq).await? else {
+            tracing::debug!(queue = %mq, offset, "master unavailable; the commit waits for it");
+            return Ok(());
+        };
         let request = UpdateConsumerOffsetRequest {
             consumer_group: self.group.clone(),
             topic: mq.topic.clone(),

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use super::PushCore;
 use super::process_queue::ProcessQueue;
 use crate::client::error::ClientError;
-use crate::client::route::{MessageQueue, TopicRouteInfo};
+use crate::client::route::MessageQueue;
 use crate::client::shutdown::lock;
-use crate::protocol::{GetConsumerListRequest, LockBatchRequest, LockQueue, UnlockBatchRequest};
+use crate::protocol::{LockBatchRequest, LockQueue, UnlockBatchRequest};
 
 /// How long a rebalance waits for an orderly worker to finish its batch before releasing the
 /// queue's lock (RocketMQ waits 1 s too).
@@ -58,11 +58,11 @@ impl PushCore {
 
     /// Returns false when it must run again soon (a queue not locked, this member not listed).
     async fn rebalance_topic(self: &Arc<Self>, topic: &str) -> Result<bool, ClientError> {
-        let route = self.instance.routes.get(topic, false).await?;
+        let route = self.instance.routes.get(topic, None).await?;
         let mut mq_all = route.read_queues.clone();
         mq_all.sort();
         let wanted: BTreeSet<MessageQueue> = if self.is_clustering() {
-            let members = self.members(&route).await?;
+            let members = self.instance.consumer_ids(&self.group, &route).await?;
             let me = self.instance.client_id();
             if !members.iter().any(|m| m == me) {
                 // Not a member there yet (a route learnt after start): join, then retry.
@@ -78,26 +78,6 @@ impl PushCore {
             mq_all.into_iter().collect()
         };
         Ok(self.apply(topic, wanted).await)
-    }
-
-    /// The sorted member list of the group, from a broker of `route`.
-    async fn members(&self, route: &TopicRouteInfo) -> Result<Vec<String>, ClientError> {
-        let Some(addr) = route.masters.values().next() else {
-            return Err(ClientError::NoRoute {
-                topic: route.topic.clone(),
-                name_servers: self.instance.routes.name_servers().addrs().to_vec(),
-            });
-        };
-        let conn = self.instance.pool.get(addr).await?;
-        let request = GetConsumerListRequest {
-            consumer_group: self.group.clone(),
-        };
-        let mut ids = conn
-            .call(&request, self.instance.config.request_timeout)
-            .await?
-            .client_ids;
-        ids.sort();
-        Ok(ids)
     }
 
     /// Makes the owned queues of `topic` exactly `wanted`; false when some could not be locked.

@@ -25,4 +25,6 @@ pub(crate) fn ext_of(message: Message, queue_offset: u64) -> MessageExt {
 mod connection_tests;
 mod consumer_tests;
 mod fake;
+mod fault_tests;
 mod producer_tests;
+mod replica_tests;

@@ -7,10 +7,12 @@
 
 use std::net::SocketAddr;
 
+use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use crate::message::MessageExt;
 use crate::protocol::api::ApiVersionRange;
+use crate::protocol::record::{decode_record, decode_records};
 use crate::protocol::testkit::catalog::AnyResponse;
 use crate::protocol::{
     AnyRequest, ConsumeFrom, ConsumeType, ConsumerData, ExpressionType, LockQueue, MessageModel,
@@ -18,8 +20,9 @@ use crate::protocol::{
     TopicRoute,
 };
 use crate::protocol::{
-    DescribeGroupsResponse, EndTransactionRequest, GroupMember, QueryBy, QueryMessageRequest,
-    QueueOffset, QueueProgress, SubscriptionGroupConfig, TrackState, TransactionResolution,
+    BrokerStatus, DescribeGroupsResponse, EndTransactionRequest, GroupMember, QueryBy,
+    QueryMessageRequest, QueueOffset, QueueProgress, SubscriptionGroupConfig, TrackState,
+    TransactionResolution,
 };
 
 /// A 64-bit integer as a decimal string.
@@ -248,7 +251,43 @@ pub(crate) fn request(r: &AnyRequest) -> Value {
             "broker_addr": r.broker_addr,
             "commit_log_offset": u64s(r.commit_log_offset),
             "record": hex(&r.record),
+            "decoded_record": decode_record(&r.record).map_or(Value::Null, |ext| record(&ext)),
         }),
+        other => cluster_request(other),
+    }
+}
+
+/// The JSON of the name-server and replication requests (api keys 40–49).
+fn cluster_request(r: &AnyRequest) -> Value {
+    match r {
+        AnyRequest::RegisterBroker(r) => json!({
+            "cluster": r.cluster,
+            "broker_name": r.broker_name,
+            "broker_id": u64s(r.broker_id),
+            "broker_addr": r.broker_addr,
+            "ha_addr": r.ha_addr,
+            "role": r.role.name(),
+            "auto_create_queue_count": r.auto_create_queue_count,
+            "topics": r.topics.iter().map(topic_config).collect::<Value>(),
+        }),
+        AnyRequest::UnregisterBroker(r) => json!({
+            "cluster": r.cluster,
+            "broker_name": r.broker_name,
+            "broker_id": u64s(r.broker_id),
+            "broker_addr": r.broker_addr,
+        }),
+        AnyRequest::GetClusterInfo(r) => json!({"cluster": r.cluster}),
+        AnyRequest::ReplicaFetch(r) => json!({
+            "broker_name": r.broker_name,
+            "broker_id": u64s(r.broker_id),
+            "slave_addr": r.slave_addr,
+            "offset": u64s(r.offset),
+            "max_bytes": r.max_bytes,
+            "max_wait_ms": r.max_wait_ms,
+        }),
+        AnyRequest::GetBrokerStatus(_) => Value::Object(Map::new()),
+        AnyRequest::GetConsumerOffsets(r) => json!({"start_index": r.start_index}),
+        other => panic!("no JSON rendering for {:?}", other.api_key()),
     }
 }
 
@@ -331,6 +370,7 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
             "max_offset": u64s(r.max_offset),
             "suggest_broker_id": u64s(r.suggest_broker_id),
             "records": hex(&r.records),
+            "decoded_records": decoded_records(&r.records),
         }),
         AnyResponse::Offset(r) => json!({"offset": u64s(r.offset)}),
         AnyResponse::Empty(_) => Value::Object(Map::new()),
@@ -353,7 +393,10 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
             json!({"topics": r.topics.iter().map(topic_config).collect::<Value>()})
         }
         AnyResponse::Route(r) => route(r),
-        AnyResponse::QueryMessage(r) => json!({"records": hex(&r.records)}),
+        AnyResponse::QueryMessage(r) => json!({
+            "records": hex(&r.records),
+            "decoded_records": decoded_records(&r.records),
+        }),
         AnyResponse::Track(r) => {
             let groups: Value = r
                 .groups
@@ -375,7 +418,87 @@ pub(crate) fn response(r: &AnyResponse) -> Value {
         AnyResponse::ResetOffset(r) => json!({
             "broker_name": r.broker_name, "offsets": queue_offsets(&r.offsets),
         }),
+        other => cluster_response(other),
     }
+}
+
+/// The JSON of the name-server and replication responses (api keys 40–49).
+fn cluster_response(r: &AnyResponse) -> Value {
+    match r {
+        AnyResponse::Register(r) => json!({
+            "master_addr": r.master_addr,
+            "master_ha_addr": r.master_ha_addr,
+        }),
+        AnyResponse::ClusterInfo(r) => {
+            let brokers: Value = r
+                .brokers
+                .iter()
+                .map(|b| {
+                    json!({
+                        "cluster": b.cluster,
+                        "broker_name": b.broker_name,
+                        "broker_id": u64s(b.broker_id),
+                        "addr": b.addr,
+                        "ha_addr": b.ha_addr,
+                        "role": b.role.name(),
+                        "last_register_age_ms": u64s(b.last_register_age_ms),
+                    })
+                })
+                .collect();
+            json!({"brokers": brokers})
+        }
+        AnyResponse::ReplicaFetch(r) => json!({
+            "master_min_offset": u64s(r.master_min_offset),
+            "master_max_offset": u64s(r.master_max_offset),
+            "segment_size": u64s(r.segment_size),
+            "data_offset": u64s(r.data_offset),
+            "data": hex(&r.data),
+        }),
+        AnyResponse::BrokerStatus(r) => broker_status(r),
+        AnyResponse::ConsumerOffsets(r) => {
+            let offsets: Value = r
+                .offsets
+                .iter()
+                .map(|e| {
+                    json!({
+                        "consumer_group": e.consumer_group,
+                        "topic": e.topic,
+                        "queue_id": e.queue_id,
+                        "offset": u64s(e.offset),
+                    })
+                })
+                .collect();
+            json!({"total": r.total, "offsets": offsets})
+        }
+        other => panic!("no JSON rendering for {other:?}"),
+    }
+}
+
+fn broker_status(r: &BrokerStatus) -> Value {
+    let slaves: Value = r
+        .slaves
+        .iter()
+        .map(|s| {
+            json!({
+                "addr": s.addr,
+                "ack_offset": u64s(s.ack_offset),
+                "last_fetch_age_ms": u64s(s.last_fetch_age_ms),
+            })
+        })
+        .collect();
+    json!({
+        "cluster": r.cluster,
+        "broker_name": r.broker_name,
+        "broker_id": u64s(r.broker_id),
+        "role": r.role.name(),
+        "addr": r.addr,
+        "commit_log_min_offset": u64s(r.commit_log_min_offset),
+        "commit_log_max_offset": u64s(r.commit_log_max_offset),
+        "flushed_offset": u64s(r.flushed_offset),
+        "topic_count": r.topic_count,
+        "master_addr": r.master_addr,
+        "slaves": slaves,
+    })
 }
 
 /// The JSON of `QueryConsumerOffset` and `UpdateConsumerOffset`.
@@ -472,6 +595,12 @@ fn describe_groups(r: &DescribeGroupsResponse) -> Value {
         })
         .collect();
     json!({"groups": groups, "truncated": r.truncated})
+}
+
+/// The records of a stored-records field, each as `record` renders it (derived from the
+/// bytes, so SDK tests can check their message accessors against it).
+fn decoded_records(records: &Bytes) -> Value {
+    decode_records(records).map_or(Value::Null, |all| all.iter().map(record).collect())
 }
 
 /// The JSON of a decoded record.

@@ -25,11 +25,14 @@ use crate::protocol::{
     Subscription, TopicConfig, TopicRoute, UpdateConsumerOffsetRequest, UpdateTopicRequest,
 };
 use crate::protocol::{
-    CheckTransactionStateRequest, ConsumerListResponse, ConsumerSendBackRequest,
-    EndTransactionRequest, GetConsumerListRequest, GroupTrack, LockBatchRequest, LockBatchResponse,
-    LockQueue, NotifyConsumerIdsChangedRequest, QueryBy, QueryMessageRequest, QueryMessageResponse,
-    TrackMessageRequest, TrackMessageResponse, TrackState, TransactionResolution,
-    UnlockBatchRequest, UnregisterClientRequest,
+    BrokerLiveInfo, BrokerRole, BrokerStatus, CheckTransactionStateRequest, ClusterInfo,
+    ConsumerListResponse, ConsumerOffsetEntry, ConsumerOffsetsPage, ConsumerSendBackRequest,
+    EndTransactionRequest, GetClusterInfoRequest, GetConsumerListRequest,
+    GetConsumerOffsetsRequest, GroupTrack, LockBatchRequest, LockBatchResponse, LockQueue,
+    NotifyConsumerIdsChangedRequest, QueryBy, QueryMessageRequest, QueryMessageResponse,
+    RegisterBrokerRequest, RegisterBrokerResponse, ReplicaFetchRequest, ReplicaFetchResponse,
+    SlaveStatus, TrackMessageRequest, TrackMessageResponse, TrackState, TransactionResolution,
+    UnlockBatchRequest, UnregisterBrokerRequest, UnregisterClientRequest,
 };
 use crate::protocol::{
     DESCRIBE_MEMBERS, DESCRIBE_PROGRESS, DeleteSubscriptionGroupRequest, DescribeGroupsRequest,
@@ -436,6 +439,72 @@ pub(crate) fn heartbeat_request() -> HeartbeatRequest {
     }
 }
 
+pub(crate) fn register_broker_request() -> RegisterBrokerRequest {
+    RegisterBrokerRequest {
+        cluster: "DefaultCluster".into(),
+        broker_name: "broker-a".into(),
+        broker_id: 1,
+        broker_addr: "10.0.0.8:10911".into(),
+        ha_addr: "10.0.0.8:10912".into(),
+        role: BrokerRole::Slave,
+        auto_create_queue_count: 4,
+        topics: list_topics_response().topics,
+    }
+}
+
+pub(crate) fn register_broker_response() -> RegisterBrokerResponse {
+    RegisterBrokerResponse {
+        master_addr: "10.0.0.7:10911".into(),
+        master_ha_addr: "10.0.0.7:10912".into(),
+    }
+}
+
+pub(crate) fn unregister_broker_request() -> UnregisterBrokerRequest {
+    UnregisterBrokerRequest {
+        cluster: "DefaultCluster".into(),
+        broker_name: "broker-a".into(),
+        broker_id: 1,
+        broker_addr: "10.0.0.8:10911".into(),
+    }
+}
+
+pub(crate) fn get_cluster_info_request() -> GetClusterInfoRequest {
+    GetClusterInfoRequest {
+        cluster: "DefaultCluster".into(),
+    }
+}
+
+pub(crate) fn cluster_info() -> ClusterInfo {
+    let broker = |name: &str, id, addr: &str, role, age| BrokerLiveInfo {
+        cluster: "DefaultCluster".into(),
+        broker_name: name.into(),
+        broker_id: id,
+        addr: addr.into(),
+        ha_addr: addr.into(),
+        role,
+        last_register_age_ms: age,
+    };
+    ClusterInfo {
+        brokers: vec![
+            broker(
+                "broker-a",
+                0,
+                "10.0.0.7:10911",
+                BrokerRole::SyncMaster,
+                1200,
+            ),
+            broker("broker-a", 1, "10.0.0.8:10911", BrokerRole::Slave, 29_000),
+            broker(
+                "broker-b",
+                0,
+                "[2001:db8::9]:10911",
+                BrokerRole::AsyncMaster,
+                5,
+            ),
+        ],
+    }
+}
+
 pub(crate) fn get_consumer_list_request() -> GetConsumerListRequest {
     GetConsumerListRequest {
         consumer_group: "cg-orders".into(),
@@ -547,6 +616,68 @@ pub(crate) fn track_message_response() -> TrackMessageResponse {
             track("cg-audit", TrackState::Filtered, true, 40),
             track("cg-billing", TrackState::NotConsumedYet, false, u64::MAX),
             track("cg-orders", TrackState::Consumed, true, 44),
+        ],
+    }
+}
+
+pub(crate) fn replica_fetch_request() -> ReplicaFetchRequest {
+    ReplicaFetchRequest {
+        broker_name: "broker-a".into(),
+        broker_id: 1,
+        slave_addr: "10.0.0.8:10911".into(),
+        offset: 1_073_745_920,
+        max_bytes: 1024 * 1024,
+        max_wait_ms: 5000,
+    }
+}
+
+/// The master's answer: the two sample records, stored back to back at `offset`.
+pub(crate) fn replica_fetch_response() -> ReplicaFetchResponse {
+    ReplicaFetchResponse {
+        master_min_offset: 1_073_741_824,
+        master_max_offset: 1_073_746_944,
+        segment_size: 1_073_741_824,
+        data_offset: 1_073_745_920,
+        data: stored_records(),
+    }
+}
+
+pub(crate) fn broker_status() -> BrokerStatus {
+    BrokerStatus {
+        cluster: "DefaultCluster".into(),
+        broker_name: "broker-a".into(),
+        broker_id: 0,
+        role: BrokerRole::SyncMaster,
+        addr: "10.0.0.7:10911".into(),
+        commit_log_min_offset: 1_073_741_824,
+        commit_log_max_offset: 1_073_746_944,
+        flushed_offset: 1_073_746_000,
+        topic_count: 12,
+        master_addr: String::new(),
+        slaves: vec![SlaveStatus {
+            addr: "10.0.0.8:10911".into(),
+            ack_offset: 1_073_745_920,
+            last_fetch_age_ms: 17,
+        }],
+    }
+}
+
+pub(crate) fn get_consumer_offsets_request() -> GetConsumerOffsetsRequest {
+    GetConsumerOffsetsRequest { start_index: 2 }
+}
+
+pub(crate) fn consumer_offsets_page() -> ConsumerOffsetsPage {
+    let entry = |group: &str, topic: &str, queue_id, offset| ConsumerOffsetEntry {
+        consumer_group: group.into(),
+        topic: topic.into(),
+        queue_id,
+        offset,
+    };
+    ConsumerOffsetsPage {
+        total: 5,
+        offsets: vec![
+            entry("cg-orders", "orders", 3, 44),
+            entry("cg-orders", "orders", 7, 1_000_000),
         ],
     }
 }

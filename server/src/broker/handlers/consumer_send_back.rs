@@ -1,6 +1,6 @@
 //! `ConsumerSendBack`: store a copy of a message a consumer failed to consume in the group's
 //! retry topic, delayed by a level, or in its dead-letter topic once retries are used up
-//! (RocketMQ's `CONSUMER_SEND_MSG_BACK`; `spec/protocol.md` §5.21).
+//! (RocketMQ's `CONSUMER_SEND_MSG_BACK`; `spec/protocol.md` §5.27).
 
 use bytes::BytesMut;
 use ferrocket::limits::MAX_RECONSUME_TIMES_UNSET;
@@ -10,7 +10,7 @@ use ferrocket::protocol::{ConsumerSendBackRequest, Status, SubscriptionGroupConf
 
 use crate::broker::BrokerState;
 use crate::broker::handlers::send_message::{self, SendArgs};
-use crate::broker::handlers::{topic_error_reply, valid_group};
+use crate::broker::handlers::{master_only, topic_error_reply, valid_group};
 use crate::broker::reply::Reply;
 use crate::broker::topics::TopicError;
 
@@ -29,7 +29,7 @@ const RETRY_LEVEL_BASE: u32 = 3;
 /// Handles `ConsumerSendBack`.
 pub async fn handle(state: &BrokerState, request: ConsumerSendBackRequest) -> Reply {
     let group = &request.consumer_group;
-    if let Err(reply) = valid_group(group) {
+    if let Err(reply) = valid_group(group).and_then(|()| master_only(state, "a send-back")) {
         return reply;
     }
     let not_found = || {

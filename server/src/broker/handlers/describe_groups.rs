@@ -1,5 +1,5 @@
 //! `DescribeGroups`: consumer groups' configs, live members and per-queue progress as this
-//! broker sees them (`spec/protocol.md` §5.29).
+//! broker sees them (`spec/protocol.md` §5.31).
 //!
 //! A group's topics are those its live members subscribe to and those it holds committed
 //! offsets of; its progress lists every read queue of those topics on this broker. Lists stop

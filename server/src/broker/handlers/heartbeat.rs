@@ -10,6 +10,7 @@ use crate::broker::filter::Filter;
 use crate::broker::handlers::consumer_send_back::RETRY_TOPIC_PREFIX;
 use crate::broker::names;
 use crate::broker::reply::Reply;
+use crate::config::BrokerRole;
 
 /// Handles `Heartbeat`.
 pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest) -> Reply {
@@ -28,8 +29,11 @@ pub fn handle(state: &BrokerState, ctx: &ConnContext, request: HeartbeatRequest)
     // Like RocketMQ, a group's config is created at its first heartbeat (when the broker
     // auto-creates groups), and a clustering group's retry topic (with the group's retry queue
     // count) exists from then on, so its members can route and pull it before any message was
-    // sent back. An unknown group is still registered; its pulls are refused.
-    for group in &request.consumer_groups {
+    // sent back; the new topic reaches the name servers with the broker's next registration
+    // (`registrar`: at once on a topic change). An unknown group is still registered; its
+    // pulls are refused. A slave creates neither: it copies its master's groups and topics.
+    let creates = state.config.role != BrokerRole::Slave;
+    for group in request.consumer_groups.iter().filter(|_| creates) {
         let Some(config) = state.subscription_groups.get_or_auto_create(&group.group) else {
             continue;
         };

@@ -8,16 +8,20 @@ pub mod delete_topic;
 pub mod describe_groups;
 pub mod describe_topic;
 pub mod end_transaction;
+pub mod get_broker_status;
 pub mod get_consumer_list;
+pub mod get_consumer_offsets;
 pub mod get_max_offset;
 pub mod get_min_offset;
 pub mod heartbeat;
 pub mod list_topics;
 pub mod lock_batch;
+pub mod namesrv;
 pub mod pull;
 pub mod query_consumer_offset;
 pub mod query_message;
 pub mod query_route;
+pub mod replica_fetch;
 pub mod reset_offset;
 pub mod search_offset;
 pub mod send_batch;
@@ -39,6 +43,7 @@ use crate::broker::connection::ConnContext;
 use crate::broker::names;
 use crate::broker::reply::Reply;
 use crate::broker::topics::TopicError;
+use crate::config::BrokerRole;
 
 /// Runs the handler of `request`. `permit` is the connection's in-flight slot; a handler that
 /// parks (long polling) releases it while it waits. Sends never come here: the connection's
@@ -64,6 +69,12 @@ pub async fn dispatch(
         AnyRequest::ListTopics(r) => list_topics::handle(state, r),
         AnyRequest::QueryRoute(r) => query_route::handle(state, r),
         AnyRequest::Heartbeat(r) => heartbeat::handle(state, ctx, r),
+        AnyRequest::RegisterBroker(r) => namesrv::register_broker(state, ctx, &r),
+        AnyRequest::UnregisterBroker(r) => namesrv::unregister_broker(state, &r),
+        AnyRequest::GetClusterInfo(r) => namesrv::get_cluster_info(state, &r),
+        AnyRequest::ReplicaFetch(r) => replica_fetch::handle(state, ctx, r, permit).await,
+        AnyRequest::GetBrokerStatus(_) => get_broker_status::handle(state),
+        AnyRequest::GetConsumerOffsets(r) => get_consumer_offsets::handle(state, r),
         AnyRequest::GetConsumerList(r) => get_consumer_list::handle(state, r),
         AnyRequest::LockBatch(r) => lock_batch::handle(state, r),
         AnyRequest::UnlockBatch(r) => unlock_batch::handle(state, r),
@@ -120,6 +131,19 @@ pub fn existing_topic(state: &BrokerState, topic: &str) -> Result<TopicConfig, R
             format!("topic `{topic}` does not exist"),
         )
     })
+}
+
+/// Refuses, on a slave, a request that would write to the store (a slave's commit log is a
+/// copy of its master's and nothing else may append to it) or change a table the slave copies
+/// from its master (subscription groups, consumer offsets), which the next copy would undo.
+pub fn master_only(state: &BrokerState, what: &str) -> Result<(), Reply> {
+    if state.config.role == BrokerRole::Slave {
+        return Err(Reply::error(
+            Status::ServiceNotAvailable,
+            format!("this broker is a slave; {what} goes to its master"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a group name.

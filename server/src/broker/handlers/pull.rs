@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrocket::limits::LONG_POLL_MS_MAX;
-use ferrocket::protocol::record::{OFF_COMMIT_LOG_OFFSET, RECORD_FIXED_LEN, RecordView, read_u64};
-use ferrocket::protocol::{PullRequest, PullResponse, PullStatus, Status, SubscriptionGroupConfig};
+use ferrocket::protocol::record::RecordView;
+use ferrocket::protocol::{PullRequest, PullResponse, PullStatus, Status};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
@@ -21,6 +21,8 @@ use crate::broker::filter::Filter;
 use crate::broker::handlers::{readable_queue, valid_group};
 use crate::broker::reply::{PullBody, Reply, ReplyBody};
 use crate::broker::subscription_groups::check_pull;
+use crate::config::BrokerRole;
+use crate::ha::read;
 use crate::store::{ReadResult, ReadStatus, RecordFilter};
 
 /// Handles `Pull`.
@@ -33,7 +35,9 @@ pub async fn handle(
     if let Err(reply) = valid_group(&request.consumer_group) {
         return reply;
     }
-    if let Err(reply) = readable_queue(state, &request.topic, request.queue_id) {
+    if let Err(reply) = readable_queue(state, &request.topic, request.queue_id)
+        && !read::copied_queue_unsynced(state, &request.topic, request.queue_id)
+    {
         return reply;
     }
     let group_config = match check_pull(state, &request.consumer_group) {
@@ -44,7 +48,10 @@ pub async fn handle(
         Ok(filter) => filter,
         Err(e) => return Reply::error(Status::SubscriptionParseFailed, e),
     };
-    if let Some(offset) = request.commit_offset {
+    // A slave keeps the offsets it copies from its master; commits go to the master.
+    if let Some(offset) = request.commit_offset
+        && state.config.role != BrokerRole::Slave
+    {
         state.offsets.commit(
             &request.consumer_group,
             &request.topic,
@@ -54,36 +61,8 @@ pub async fn handle(
     }
     let hold = Duration::from_millis(u64::from(request.suspend_timeout_ms.min(LONG_POLL_MS_MAX)));
     let result = read_with_hold(state, ctx, &request, &filter, hold, permit).await;
-    let suggest_broker_id = suggest_broker(state, &group_config, &result);
+    let suggest_broker_id = read::suggest_broker_id(state, &group_config, &result);
     pull_reply(result, suggest_broker_id)
-}
-
-/// Commit-log bytes past the last record a pull read beyond which the consumer counts as
-/// slow (RocketMQ compares with 40 % of the machine's memory: what is no longer in the page
-/// cache).
-const CONSUME_SLOWLY_BYTES: u64 = 1 << 30;
-
-/// The broker id the consumer should read from next: the group's `broker_id`, or its
-/// `which_broker_when_consume_slowly` when it reads far behind the commit log's end.
-fn suggest_broker(
-    state: &BrokerState,
-    config: &SubscriptionGroupConfig,
-    result: &ReadResult,
-) -> u64 {
-    // Served records are whole and validated: the fixed field can be read directly.
-    let last_read = result
-        .records
-        .last()
-        .filter(|r| r.len() >= RECORD_FIXED_LEN)
-        .map(|r| read_u64(r, OFF_COMMIT_LOG_OFFSET) + r.len() as u64);
-    match last_read {
-        Some(end)
-            if state.store.commit_log_max_offset().saturating_sub(end) > CONSUME_SLOWLY_BYTES =>
-        {
-            config.which_broker_when_consume_slowly
-        }
-        _ => config.broker_id,
-    }
 }
 
 async fn read_with_hold(
@@ -131,14 +110,16 @@ fn read_once(state: &BrokerState, request: &PullRequest, filter: &Filter) -> Rea
     } else {
         &|_| true
     };
-    state.store.read_filtered(
+    let mut result = state.store.read_filtered(
         &request.topic,
         request.queue_id,
         request.queue_offset,
         limits,
         &by_hash,
         record_filter,
-    )
+    );
+    read::hold_position_on_slave(state, request.queue_offset, &mut result);
+    result
 }
 
 fn pull_reply(result: ReadResult, suggest_broker_id: u64) -> Reply {

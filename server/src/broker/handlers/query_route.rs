@@ -1,53 +1,23 @@
-//! `QueryRoute` on a standalone broker: the broker is its own name server, so every route
-//! points at itself. An unknown topic is routed here with the default queue count when the
-//! producer allows auto-creation and the broker auto-creates topics (the first send creates it).
+//! `QueryRoute` on a broker: answered by the name server it hosts (standalone mode), from the
+//! same route tables a separate name server keeps. The broker registers with it again first
+//! when its topic table changed, so a topic a send just created is routable at once; an unknown
+//! topic is routed here when the producer allows auto-creation and the broker auto-creates.
 
-use ferrocket::protocol::{
-    BrokerData, QueryRouteRequest, QueueData, Status, TopicConfig, TopicRoute,
-};
+use ferrocket::protocol::QueryRouteRequest;
 
 use crate::broker::BrokerState;
-use crate::broker::names;
+use crate::broker::cluster::register_locally;
+use crate::broker::handlers::namesrv::hosted;
 use crate::broker::reply::Reply;
+use crate::namesrv::handlers;
 
 /// Handles `QueryRoute`.
 pub fn handle(state: &BrokerState, request: QueryRouteRequest) -> Reply {
-    if let Err(e) = names::check_topic(&request.topic) {
-        return Reply::error(Status::InvalidParameter, e);
-    }
-    let config = match state.topics.get(&request.topic) {
-        Some(config) => config,
-        None if request.allow_auto_create && state.topics.auto_create() => TopicConfig::new(
-            request.topic.clone(),
-            state.topics.auto_create_queue_count(),
-        ),
-        None => {
-            return Reply::error(
-                Status::TopicNotExist,
-                format!(
-                    "no route for topic `{}`: it does not exist and auto-creation is off",
-                    request.topic
-                ),
-            );
+    match hosted(state) {
+        Ok(table) => {
+            register_locally(state, false);
+            handlers::query_route(table, &request)
         }
-    };
-    Reply::ok(route_to_self(state, &config))
-}
-
-/// A route naming this broker as the only holder of the topic's queues.
-pub fn route_to_self(state: &BrokerState, config: &TopicConfig) -> TopicRoute {
-    let broker_name = state.config.broker_name.clone();
-    TopicRoute {
-        queues: vec![QueueData {
-            broker_name: broker_name.clone(),
-            read_queue_count: config.read_queue_count,
-            write_queue_count: config.write_queue_count,
-            perm: config.perm,
-        }],
-        brokers: vec![BrokerData {
-            cluster: state.config.cluster_name.clone(),
-            broker_name,
-            addrs: vec![(state.config.broker_id, state.advertised.to_string())],
-        }],
+        Err(reply) => reply,
     }
 }

@@ -1,11 +1,12 @@
 //! `ResetOffset`: move a consumer group's committed offsets to a time and tell its live members
-//! (`spec/protocol.md` §5.30, RocketMQ's `resetOffsetByTime`).
+//! (`spec/protocol.md` §5.32, RocketMQ's `resetOffsetByTime`).
 //!
 //! Every read queue of the named topic (or of every topic the group's members subscribe to or
 //! it holds offsets of, retry and dead-letter topics left out) moves to the first message
 //! stored at or after the time. The table is saved, then every member gets the same request,
 //! oneway, with this broker's name and the new offsets: members hold offsets in memory and
-//! would otherwise commit their old position over the reset.
+//! would otherwise commit their old position over the reset. A slave refuses it: its offsets
+//! are a copy of its master's, where consumers commit.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use ferrocket::protocol::{QueueOffset, ResetOffsetRequest, ResetOffsetResponse, 
 
 use crate::broker::BrokerState;
 use crate::broker::handlers::consumer_send_back::{DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX};
-use crate::broker::handlers::{existing_topic, valid_group};
+use crate::broker::handlers::{existing_topic, master_only, valid_group};
 use crate::broker::reply::Reply;
 
 /// How long the notice to one member may wait for room in its connection's queue.
@@ -24,7 +25,7 @@ const NOTICE_SEND_TIMEOUT: Duration = Duration::from_secs(1);
 /// Handles `ResetOffset` from an admin.
 pub async fn handle(state: &BrokerState, request: ResetOffsetRequest) -> Reply {
     let group = &request.consumer_group;
-    if let Err(reply) = valid_group(group) {
+    if let Err(reply) = valid_group(group).and_then(|()| master_only(state, "an offset reset")) {
         return reply;
     }
     let topics = match topics_to_reset(state, &request) {

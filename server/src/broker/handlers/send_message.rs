@@ -1,5 +1,6 @@
 //! `SendMessage` and the store path shared with `SendBatch`: validate the records, create the
-//! topic if allowed, append, and map the store's outcome to RocketMQ's send statuses.
+//! topic if allowed, append, wait for the flush and a slave as the config asks, and map the
+//! outcome to RocketMQ's send statuses.
 
 use bytes::Bytes;
 use ferrocket::protocol::record::{
@@ -8,11 +9,11 @@ use ferrocket::protocol::record::{
 use ferrocket::protocol::{PERM_WRITE, SendMessageRequest, SendResponse, Status};
 
 use crate::broker::BrokerState;
-use crate::broker::handlers::{topic_error_reply, valid_group};
+use crate::broker::handlers::{master_only, topic_error_reply, valid_group};
 use crate::broker::names;
 use crate::broker::reply::Reply;
 use crate::broker::transaction;
-use crate::config::BrokerRole;
+use crate::ha::master::{ReplicaOutcome, wait_for_slave};
 use crate::store::{AppendBatch, FlushOutcome, PendingAppend, StoreError};
 
 /// Begins a `SendMessage`: checks it and writes it to the store without waiting.
@@ -41,6 +42,8 @@ pub enum SendStage {
         pending: PendingAppend,
         /// Queue the records went to.
         queue_id: u32,
+        /// Whether the producer waits for durability (flush, and a slave on a SYNC_MASTER).
+        wait_store_msg_ok: bool,
     },
 }
 
@@ -93,18 +96,26 @@ pub fn begin(state: &BrokerState, args: &SendArgs<'_>) -> SendStage {
         Ok(pending) => SendStage::Written {
             pending,
             queue_id: args.queue_id,
+            wait_store_msg_ok: args.wait_store_msg_ok,
         },
         Err(e) => SendStage::Refused(store_error_reply(&e)),
     }
 }
 
-/// Waits for a written send's flush (when asked for) and answers with RocketMQ's send status.
+/// Waits for a written send's flush and (on a SYNC_MASTER) a slave's copy, when asked for,
+/// side by side, and answers with RocketMQ's send status; a replication shortfall wins over a
+/// flush timeout, as in RocketMQ.
 pub async fn finish(state: &BrokerState, stage: SendStage) -> Reply {
-    let (pending, queue_id) = match stage {
+    let (pending, queue_id, wait) = match stage {
         SendStage::Refused(reply) => return reply,
-        SendStage::Written { pending, queue_id } => (pending, queue_id),
+        SendStage::Written {
+            pending,
+            queue_id,
+            wait_store_msg_ok,
+        } => (pending, queue_id, wait_store_msg_ok),
     };
-    let appended = pending.finish().await;
+    let end = pending.end_offset();
+    let (appended, replica) = tokio::join!(pending.finish(), wait_for_slave(state, end, wait));
     let body = SendResponse {
         queue_id,
         queue_offset: appended.queue_offset,
@@ -112,8 +123,21 @@ pub async fn finish(state: &BrokerState, stage: SendStage) -> Reply {
         store_timestamp_ms: appended.store_timestamp_ms,
         store_host: state.advertised,
     };
-    match appended.flush {
-        FlushOutcome::Timeout => Reply::with_status(
+    match (replica, appended.flush) {
+        (ReplicaOutcome::NotAvailable, _) => Reply::with_status(
+            Status::SlaveNotAvailable,
+            "stored on the master, but no slave is connected or it is too far behind".into(),
+            body,
+        ),
+        (ReplicaOutcome::Timeout, _) => Reply::with_status(
+            Status::FlushSlaveTimeout,
+            format!(
+                "stored on the master, but no slave confirmed it within {} ms",
+                state.config.slave_timeout_ms
+            ),
+            body,
+        ),
+        (_, FlushOutcome::Timeout) => Reply::with_status(
             Status::FlushDiskTimeout,
             format!(
                 "stored, but the disk flush did not finish within {} ms",
@@ -126,12 +150,7 @@ pub async fn finish(state: &BrokerState, stage: SendStage) -> Reply {
 }
 
 fn check_send(state: &BrokerState, args: &SendArgs<'_>) -> Result<(), Reply> {
-    if state.config.role == BrokerRole::Slave {
-        return Err(Reply::error(
-            Status::ServiceNotAvailable,
-            "this broker is a slave; send to its master",
-        ));
-    }
+    master_only(state, "a send")?;
     if state.is_shutting_down() {
         return Err(Reply::error(
             Status::ServiceNotAvailable,

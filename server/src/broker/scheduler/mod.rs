@@ -89,6 +89,19 @@ impl Scheduler {
         })
     }
 
+    /// A scheduler that delivers nothing: a slave's. Its master delivers the due timers, and
+    /// the copies reach the slave through replication like every other record.
+    pub fn idle() -> Scheduler {
+        Scheduler {
+            control: Arc::new(Control {
+                mode: Mutex::new(Mode::Stop),
+                wake: Condvar::new(),
+            }),
+            thread: Mutex::new(None),
+            stats: Arc::new(SchedulerStats::default()),
+        }
+    }
+
     /// The scheduler's counters.
     pub fn stats(&self) -> &SchedulerStats {
         &self.stats

@@ -39,7 +39,7 @@ use ferrocket::protocol::{
 };
 
 use crate::broker::BrokerState;
-use crate::config::BrokerConfig;
+use crate::config::{BrokerConfig, BrokerRole};
 use crate::store::{AppendBatch, ReadStatus, now_ms};
 
 use oplog::{Op, OpLog};
@@ -362,6 +362,10 @@ fn append(
 
 /// The check task: a tick every `tick_period` until the broker shuts down.
 pub async fn run(state: Arc<BrokerState>) {
+    if state.config.role == BrokerRole::Slave {
+        // The master checks its half messages; their outcomes reach a slave by replication.
+        return;
+    }
     let mut shutdown = state.shutdown_rx();
     let period = state.transactions.tick_period();
     loop {

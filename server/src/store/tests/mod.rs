@@ -6,6 +6,7 @@ mod basics;
 mod crash;
 mod flushing;
 mod index;
+mod replica;
 mod retention;
 mod torn;
 
