@@ -4,11 +4,13 @@
 //! format and lint gates, then every test suite (Rust, and the C, Python and Node SDK suites
 //! once they exist), installing what each suite needs, and prints how long each took. It stops
 //! at the first failing suite and exits non-zero. `cargo xtask test-c` runs only the C SDK
-//! suite (`c_suite`); `cargo xtask bench-c` compares C and Rust producer figures (`c_bench`).
+//! suite (`c_suite`); `cargo xtask bench-c` compares C and Rust producer figures (`c_bench`);
+//! `cargo xtask test-python` runs only the Python SDK suite (`python_suite`).
 
 mod c_bench;
 mod c_suite;
 mod node_suite;
+mod python_suite;
 
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -20,8 +22,11 @@ fn main() -> ExitCode {
         Some("test-c") => c_suite::run(),
         Some("bench-c") => c_bench::run(),
         Some(task @ ("test-node" | "bench-node")) => node_suite::task(task),
+        Some("test-python") => python_suite::run(),
         _ => {
-            eprintln!("usage: cargo xtask test | test-c | bench-c");
+            eprintln!(
+                "usage: cargo xtask test | test-c | bench-c | test-node | bench-node | test-python"
+            );
             ExitCode::from(2)
         }
     }
@@ -78,6 +83,7 @@ fn suites() -> Vec<Suite> {
             args: vec!["xtask", "test-c"],
         },
         node_suite::suite(),
+        python_suite::suite(),
     ]
 }
 

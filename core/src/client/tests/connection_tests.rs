@@ -261,3 +261,27 @@ where
     }
     out
 }
+
+/// Oneway frames queued before `close` are written before the socket closes. On this
+/// single-threaded runtime the writer task first runs inside `close`, with both a queued frame
+/// and the shutdown signal ready, so ten connections in a row would lose frames unless the
+/// writer prefers and flushes frames (each round would drop its 20 with a coin flip).
+#[tokio::test]
+async fn close_flushes_queued_oneway_frames() {
+    let fake = offsets_fake().await;
+    for _ in 0..10 {
+        let conn = Connection::connect(&fake.addr, ConnectOptions::default())
+            .await
+            .unwrap();
+        for _ in 0..20 {
+            conn.oneway(&max_offset(99)).await.unwrap();
+        }
+        conn.close().await;
+    }
+    let silent = |r: &AnyRequest| matches!(r, AnyRequest::GetMaxOffset(g) if g.queue_id == 99);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake.count(silent) < 200 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(fake.count(silent), 200);
+}
