@@ -7,10 +7,11 @@
 //! Group administration (`admin group create|list|reset-offset`) reaches both masters, and the
 //! slaves copy the groups.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,23 +32,7 @@ struct Node {
 impl Node {
     /// Starts `ferrocket args…` and reads the address from its first stdout line.
     fn spawn(args: &[&str], prefix: &str) -> Node {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
-            .args(args)
-            .env("FERROCKET_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ferrocket");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, addr) = common::spawn(args, prefix);
         Node { child, addr }
     }
 
