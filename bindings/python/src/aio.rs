@@ -4,12 +4,14 @@
 //!
 //! They share the sync classes' state (`ProducerState`, `PushState`, `PullState`) and settings;
 //! only how a call is waited for differs. A client future never takes the GIL: its result is
-//! converted by `Fallible` when `pyo3_async_runtimes` resolves the asyncio future. An
+//! converted by `Fallible` when `pyo3_async_runtimes` resolves the asyncio future, except the
+//! producer's sends, which the producer's callback thread resolves in batches (`aio_send`). An
 //! `AsyncPushConsumer` runs its `async def` listener on the event loop that awaited `start()`.
 
 use std::sync::Arc;
 
 use ferrocket::ClientError;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3_async_runtimes::tokio::future_into_py;
@@ -56,16 +58,16 @@ impl PyAsyncProducer {
         future_into_py(py, async move {
             let started = state.inner.start().await;
             if started.is_ok() {
-                track(state);
+                state.start_callbacks().map_err(no_thread)?;
             }
             Ok(Fallible(started))
         })
     }
 
     fn shutdown<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let p = self.state.inner.clone();
+        let state = self.state.clone();
         future_into_py(py, async move {
-            p.shutdown().await;
+            state.shutdown_aio().await;
             Ok(())
         })
     }
@@ -76,9 +78,8 @@ impl PyAsyncProducer {
         msg: PyRef<'py, PyMessage>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (p, m) = (self.state.inner.clone(), msg.inner.clone());
-        future_into_py(py, async move {
-            Ok(Fallible(p.send(m).await.map(PySendResult::from)))
-        })
+        self.state
+            .send_aio(py, async move { p.send(m).await.map(sent) })
     }
 
     fn send_oneway<'py>(
@@ -87,7 +88,8 @@ impl PyAsyncProducer {
         msg: PyRef<'py, PyMessage>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (p, m) = (self.state.inner.clone(), msg.inner.clone());
-        future_into_py(py, async move { Ok(Fallible(p.send_oneway(m).await)) })
+        self.state
+            .send_aio(py, async move { p.send_oneway(m).await.map(|()| None) })
     }
 
     fn send_orderly<'py>(
@@ -97,9 +99,8 @@ impl PyAsyncProducer {
         sharding_key: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (p, m) = (self.state.inner.clone(), msg.inner.clone());
-        future_into_py(py, async move {
-            let sent = p.send_orderly(m, &sharding_key).await;
-            Ok(Fallible(sent.map(PySendResult::from)))
+        self.state.send_aio(py, async move {
+            p.send_orderly(m, &sharding_key).await.map(sent)
         })
     }
 
@@ -110,9 +111,8 @@ impl PyAsyncProducer {
         queue: PyMessageQueue,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (p, m) = (self.state.inner.clone(), msg.inner.clone());
-        future_into_py(py, async move {
-            let sent = p.send_to_queue(m, &queue.inner).await;
-            Ok(Fallible(sent.map(PySendResult::from)))
+        self.state.send_aio(py, async move {
+            p.send_to_queue(m, &queue.inner).await.map(sent)
         })
     }
 
@@ -123,9 +123,8 @@ impl PyAsyncProducer {
     ) -> PyResult<Bound<'py, PyAny>> {
         let p = self.state.inner.clone();
         let batch: Vec<_> = msgs.iter().map(|m| m.inner.clone()).collect();
-        future_into_py(py, async move {
-            Ok(Fallible(p.send_batch(batch).await.map(PySendResult::from)))
-        })
+        self.state
+            .send_aio(py, async move { p.send_batch(batch).await.map(sent) })
     }
 
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -135,7 +134,7 @@ impl PyAsyncProducer {
         future_into_py(py, async move {
             let started = match state.inner.start().await {
                 Ok(()) => {
-                    track(state);
+                    state.start_callbacks().map_err(no_thread)?;
                     Ok(me)
                 }
                 Err(ClientError::AlreadyStarted) => Ok(me),
@@ -151,12 +150,22 @@ impl PyAsyncProducer {
         py: Python<'py>,
         _exc: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let p = self.state.inner.clone();
+        let state = self.state.clone();
         future_into_py(py, async move {
-            p.shutdown().await;
+            state.shutdown_aio().await;
             Ok(false)
         })
     }
+}
+
+/// A send's result for the callback thread.
+fn sent<R: Into<PySendResult>>(r: R) -> Option<PySendResult> {
+    Some(r.into())
+}
+
+/// The error of a callback thread that could not be started.
+fn no_thread(e: std::io::Error) -> PyErr {
+    PyRuntimeError::new_err(format!("cannot start a thread: {e}"))
 }
 
 /// The asyncio push consumer: `async def` listeners run on the event loop.

@@ -9,7 +9,8 @@
 //! - [`message`], [`queue`], [`results`]: `Message`, `MessageExt`, `MessageQueue`, `Sql`, `SendResult`,
 //!   `TransactionSendResult`.
 //! - [`producer`], [`push_consumer`], [`pull_consumer`], [`transaction`]: the sync clients;
-//!   [`aio`], [`aio_pull`]: their asyncio twins; [`listener`]: Python listeners as Rust listener traits.
+//!   [`aio`], [`aio_pull`], [`aio_send`]: their asyncio twins; [`callbacks`]: the thread that
+//!   resolves send futures in batches; [`listener`]: Python listeners as Rust listener traits.
 //! - [`options`]: `**options` as builder settings; [`logging`]: `tracing` events to Python's
 //!   `logging`; [`lifecycle`]: shutting started clients down at interpreter exit.
 //!
@@ -18,6 +19,8 @@
 
 mod aio;
 mod aio_pull;
+mod aio_send;
+mod callbacks;
 mod enums;
 mod error;
 mod lifecycle;

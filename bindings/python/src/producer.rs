@@ -3,28 +3,29 @@
 //! `send_to_queue`, `start`/`shutdown` and `with`.
 //!
 //! Every call runs on the shared runtime with the GIL released (`runtime::call`). The
-//! futures of `send_async` are resolved by one callback thread per producer, in batches per
-//! GIL acquisition: the client task that finishes a send only queues its result, so no runtime
-//! worker waits for the GIL. The queue is bounded by a semaphore of `max_outstanding_async`
-//! permits, taken before a send starts and given back once its future is resolved, so the
-//! queue can never be full (and `send_async` waits, GIL released, when that many are
-//! outstanding). `send_async` hands the send to a short runtime task that only starts the
+//! futures of `send_async` (and of `AsyncProducer`'s sends, `aio_send`) are resolved by one
+//! callback thread per producer, in batches per GIL acquisition (`callbacks`): the client task
+//! that finishes a send only queues its result, so no runtime worker waits for the GIL. The
+//! queue is bounded by a semaphore of `max_outstanding_async` permits, taken before a send
+//! starts and given back once its future is resolved, so the queue can never be full (and
+//! `send_async` waits, GIL released, when that many are outstanding). `send_async` hands the send to a short runtime task that only starts the
 //! client's own `send_async` and does not wait for it; it ends at once and needs no owner.
 //! `shutdown` first takes every permit back (every future resolved), then shuts the client
 //! down and joins the callback thread.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, ThreadId};
 
-use ferrocket::client::SendResult;
 use ferrocket::client::config::ASYNC_SEND_OUTSTANDING_MAX_DEFAULT;
 use ferrocket::client::producer::ProducerBuilder;
 use ferrocket::{ClientError, Message, Producer};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc};
+use tokio::sync::{Semaphore, TryAcquireError, mpsc};
 
+use crate::callbacks::{Completion, Waiter, run_callbacks};
 use crate::error::{client_error, internal_error};
 use crate::lifecycle::{Closeable, track};
 use crate::message::{PyMessage, PyMessageQueue};
@@ -34,9 +35,6 @@ use crate::runtime::{call, runtime, wait};
 
 /// `concurrent.futures.Future`, looked up once.
 static FUTURE_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-/// Resolved `send_async` futures per GIL acquisition at most.
-const CALLBACK_BATCH_MAX: usize = 256;
 
 /// The builder for `owner`'s group, name servers and `**options`, and the
 /// `max_outstanding_async` in force.
@@ -75,14 +73,6 @@ pub fn producer_builder(
     Ok((b, outstanding.max(1)))
 }
 
-/// One finished `send_async`: its future, its result and the permit it held.
-#[derive(Debug)]
-struct Completion {
-    future: Py<PyAny>,
-    result: Result<SendResult, ClientError>,
-    _permit: OwnedSemaphorePermit,
-}
-
 /// The callback thread and the sending side of its queue.
 #[derive(Debug)]
 struct Callbacks {
@@ -91,47 +81,16 @@ struct Callbacks {
     thread: ThreadId,
 }
 
-fn resolve(py: Python<'_>, c: Completion) {
-    let future = c.future.bind(py);
-    let done = match c.result {
-        Ok(r) => {
-            Py::new(py, PySendResult::from(r)).and_then(|r| future.call_method1("set_result", (r,)))
-        }
-        Err(e) => future.call_method1("set_exception", (client_error(py, &e).value(py),)),
-    };
-    if let Err(e) = done {
-        e.write_unraisable(py, Some(future));
-    }
-}
-
-fn run_callbacks(mut rx: mpsc::Receiver<Completion>) {
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < CALLBACK_BATCH_MAX {
-            match rx.try_recv() {
-                Ok(c) => batch.push(c),
-                Err(_) => break,
-            }
-        }
-        let resolved = Python::try_attach(|py| {
-            for c in batch {
-                resolve(py, c);
-            }
-        });
-        if resolved.is_none() {
-            return;
-        }
-    }
-}
-
 /// A producer shared by `Producer`, `AsyncProducer` and the exit hook.
 #[derive(Debug)]
 pub struct ProducerState {
     pub inner: Arc<Producer>,
-    permits: Arc<Semaphore>,
+    pub(crate) permits: Arc<Semaphore>,
     /// `max_outstanding_async`: the permits `permits` started with.
-    outstanding: u32,
+    pub(crate) outstanding: u32,
     callbacks: Mutex<Option<Callbacks>>,
+    /// Set once the callback thread was told to stop: sends are refused with `ShutDown`.
+    stopped: AtomicBool,
 }
 
 impl ProducerState {
@@ -143,34 +102,45 @@ impl ProducerState {
             permits: Arc::new(Semaphore::new(outstanding as usize)),
             outstanding,
             callbacks: Mutex::new(None),
+            stopped: AtomicBool::new(false),
         })
     }
 
     /// Starts the callback thread once the producer has started.
     pub fn after_start(self: &Arc<Self>, py: Python<'_>) -> PyResult<()> {
-        let (tx, rx) = mpsc::channel(self.permits.available_permits().max(1));
+        self.start_callbacks()
+            .map_err(|e| internal_error(py, &format!("cannot start a thread: {e}")))
+    }
+
+    /// Starts the callback thread (see `callbacks`) and tracks the started producer.
+    pub fn start_callbacks(self: &Arc<Self>) -> std::io::Result<()> {
+        let (tx, rx) = mpsc::channel(self.outstanding as usize);
         let handle = std::thread::Builder::new()
             .name("ferrocket-send-callbacks".into())
-            .spawn(move || run_callbacks(rx))
-            .map_err(|e| internal_error(py, &format!("cannot start a thread: {e}")))?;
+            .spawn(move || run_callbacks(rx))?;
         let thread = handle.thread().id();
-        *self.callbacks.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(Callbacks { tx, handle, thread });
+        *locked(&self.callbacks) = Some(Callbacks { tx, handle, thread });
         track(self.clone());
         Ok(())
+    }
+
+    /// The sending side of the callback queue: `NotStarted` before `start`, `ShutDown` after
+    /// `shutdown`.
+    pub(crate) fn sender(&self) -> Result<mpsc::Sender<Completion>, ClientError> {
+        match &*locked(&self.callbacks) {
+            Some(cb) => Ok(cb.tx.clone()),
+            None if self.stopped.load(Ordering::Acquire) || self.permits.is_closed() => {
+                Err(ClientError::ShutDown)
+            }
+            None => Err(ClientError::NotStarted),
+        }
     }
 
     /// Starts sending `msg`; `future` (a `concurrent.futures.Future`) gets the result. Takes
     /// a permit (waiting with the GIL released only when `max_outstanding_async` are out),
     /// then hands the send to a runtime task without waiting for it.
     fn send_async(&self, py: Python<'_>, msg: Message, future: Py<PyAny>) -> PyResult<()> {
-        let tx = match &*self.callbacks.lock().unwrap_or_else(|e| e.into_inner()) {
-            Some(cb) => cb.tx.clone(),
-            None if self.permits.is_closed() => {
-                return Err(client_error(py, &ClientError::ShutDown));
-            }
-            None => return Err(client_error(py, &ClientError::NotStarted)),
-        };
+        let tx = self.sender().map_err(|e| client_error(py, &e))?;
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(TryAcquireError::NoPermits) => {
@@ -195,9 +165,9 @@ impl ProducerState {
                     if let Some((future, permit)) = locked(&in_callback).take() {
                         // Never full (see the module doc); closed only after the drain.
                         let _ = tx.try_send(Completion {
-                            future,
-                            result,
-                            _permit: permit,
+                            waiter: Waiter::Concurrent(future),
+                            result: result.map(|r| Some(PySendResult::from(r))),
+                            permit,
                         });
                     }
                 })
@@ -207,9 +177,9 @@ impl ProducerState {
                 && let Some((future, permit)) = locked(&slot).take()
             {
                 let _ = on_error.try_send(Completion {
-                    future,
+                    waiter: Waiter::Concurrent(future),
                     result: Err(e),
-                    _permit: permit,
+                    permit,
                 });
             }
         });
@@ -226,6 +196,18 @@ impl ProducerState {
         }
         self.permits.close();
         Ok(())
+    }
+}
+
+impl ProducerState {
+    /// Drops the producer's sender of the callback queue (once) and gives the thread to join:
+    /// it ends when the sends still running have been resolved.
+    pub(crate) fn stop_callbacks(&self) -> Option<(ThreadId, JoinHandle<()>)> {
+        let mut callbacks = locked(&self.callbacks);
+        self.stopped.store(true, Ordering::Release);
+        let Callbacks { tx, handle, thread } = callbacks.take()?;
+        drop((callbacks, tx));
+        Some((thread, handle))
     }
 }
 
@@ -246,9 +228,7 @@ impl Closeable for ProducerState {
         self.permits.close();
         let producer = self.inner.clone();
         wait(py, async move { producer.shutdown().await })?;
-        let callbacks = locked(&self.callbacks).take();
-        if let Some(Callbacks { tx, handle, thread }) = callbacks {
-            drop(tx);
+        if let Some((thread, handle)) = self.stop_callbacks() {
             // A done-callback that shuts its own producer down must not join itself.
             if std::thread::current().id() != thread {
                 py.detach(|| {

@@ -1,5 +1,5 @@
-"""asyncio (spec/scenarios.md: asyncio_producer, asyncio_push_consumer,
-asyncio_pull_consumer)."""
+"""asyncio (spec/scenarios.md: asyncio_producer, asyncio_producer_back_pressure_and_shutdown,
+asyncio_push_consumer, asyncio_pull_consumer)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,30 @@ def test_asyncio_producer(broker: Broker) -> None:
 
     results = asyncio.run(main())
     assert len({r.msg_id for r in results}) == len(results) == 102
+
+
+def test_asyncio_producer_back_pressure_and_shutdown(broker: Broker) -> None:
+    """With max_outstanding_async=4, 300 AsyncProducer sends started at once all resolve (the
+    sends beyond 4 wait for a permit in their task, not on the loop); shutdown waits for sends
+    started before it; a send before start or after shutdown fails when awaited."""
+    topic = "asyncio_producer_back_pressure_and_shutdown"
+
+    async def main() -> tuple[list[ferrocket.SendResult], list[ferrocket.SendResult]]:
+        producer = AsyncProducer("aio-pressure", broker.addr, max_outstanding_async=4)
+        with pytest.raises(ferrocket.IllegalStateError):
+            await producer.send(Message(topic, b"early"))
+        await producer.start()
+        many = await asyncio.gather(*(producer.send(Message(topic, f"m{i}")) for i in range(300)))
+        late = [asyncio.ensure_future(producer.send(Message(topic, f"late{i}"))) for i in range(50)]
+        await producer.shutdown()
+        assert all(f.done() for f in late), "shutdown returned before every send was resolved"
+        with pytest.raises(ferrocket.IllegalStateError):
+            await producer.send(Message(topic, b"after"))
+        return many, [await f for f in late]
+
+    many, late = asyncio.run(main())
+    assert all(r.status is SendStatus.SEND_OK for r in many + late)
+    assert len({r.msg_id for r in many + late}) == 350
 
 
 def test_asyncio_push_consumer(broker: Broker) -> None:
