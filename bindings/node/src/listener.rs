@@ -38,7 +38,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use tokio::sync::oneshot;
 
-use crate::message::{MessageExt, to_js_messages};
+use crate::message::MessageExt;
+use crate::packed::{BUILD_SOURCE, PackedArgs as DispatchArgs, Packer};
 
 /// What a listener returns (RocketMQ's consume statuses, one enum for both kinds).
 #[napi(string_enum)]
@@ -58,35 +59,40 @@ pub enum ConsumeResult {
 /// What the JavaScript listener function returns.
 pub(crate) type ListenerReturn = Either<Promise<ConsumeResult>, ConsumeResult>;
 
-/// The dispatcher made for a listener: called on the JavaScript thread with the ids and
-/// message arrays of every call queued since the last hop, it calls the listener once per
-/// array (in queue order) and answers one code per call: 1 success, 0 anything else (a throw
-/// too), 2 a thenable, whose outcome it reports later through `settle(id, ok)`. A listener
-/// that returns synchronously so costs no Promise at all.
-const DISPATCHER_SOURCE: &str = r"(function makeDispatcher(listener, settle) {
-  return function dispatch(ids, batches) {
-    const codes = new Array(batches.length)
-    for (let i = 0; i < batches.length; i++) {
+/// The dispatcher made for a listener: called on the JavaScript thread with the ids, message
+/// counts and packed messages (`packed`) of every call queued since the last hop, it builds
+/// the message objects and calls the listener once per call (in queue order), answering one
+/// code per call: 1 success, 0 anything else (a throw too), 2 a thenable, whose outcome it
+/// reports later through `settle(id, ok)`. A listener that returns synchronously so costs no
+/// Promise at all.
+fn dispatcher_source() -> String {
+    format!(
+        r"(function makeDispatcher(listener, settle) {{
+  {BUILD_SOURCE}
+  return function dispatch(ids, counts, small, big, bodies, shared, strs) {{
+    const codes = new Array(ids.length)
+    const at = [0, 0, 0, 0]
+    for (let i = 0; i < ids.length; i++) {{
+      const msgs = unpack(counts[i], small, big, bodies, shared, strs, at)
       let r
-      try {
-        r = listener(batches[i])
-        if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+      try {{
+        r = listener(msgs)
+        if (r !== null && typeof r === 'object' && typeof r.then === 'function') {{
           const id = ids[i]
           r.then((v) => settle(id, v === 'SUCCESS'), () => settle(id, false))
           codes[i] = 2
-        } else {
+        }} else {{
           codes[i] = r === 'SUCCESS' ? 1 : 0
-        }
-      } catch {
+        }}
+      }} catch {{
         codes[i] = 0
-      }
-    }
+      }}
+    }}
     return codes
-  }
-})";
-
-/// The dispatcher's arguments: call ids and their message arrays.
-type DispatchArgs = FnArgs<(Vec<u32>, Vec<Vec<MessageExt>>)>;
+  }}
+}})"
+    )
+}
 
 /// `makeDispatcher(listener, settle)`.
 type MakeDispatcher<'env> = Function<
@@ -126,14 +132,13 @@ impl Calls {
     /// Takes the queued calls for a hop, remembering their ids for `answered`.
     fn drain(&self) -> DispatchArgs {
         let queued = std::mem::take(&mut *lock(&self.queue));
-        let mut ids = Vec::with_capacity(queued.len());
-        let mut batches = Vec::with_capacity(queued.len());
+        let mut packer = Packer::default();
         for (id, msgs) in queued {
-            ids.push(id);
-            batches.push(to_js_messages(msgs));
+            packer.push_call(id, msgs);
         }
-        lock(&self.dispatched).clone_from(&ids);
-        (ids, batches).into()
+        let (args, ids) = packer.finish();
+        *lock(&self.dispatched) = ids;
+        args
     }
 
     /// Applies the dispatcher's codes (see `DISPATCHER_SOURCE`); a failed hop fails them all.
@@ -197,7 +202,7 @@ impl ListenerSlot {
                 calls.settle(ctx.get::<u32>(0)?, ctx.get::<bool>(1)?);
                 Ok(())
             })?;
-        let make: MakeDispatcher<'_> = env.run_script(DISPATCHER_SOURCE)?;
+        let make: MakeDispatcher<'_> = env.run_script(dispatcher_source())?;
         let dispatch = make.call((function.borrow_back(env)?, settle).into())?;
         let calls = self.calls.clone();
         let tsfn = dispatch
