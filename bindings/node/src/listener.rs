@@ -60,7 +60,7 @@ pub enum ConsumeResult {
 pub(crate) type ListenerReturn = Either<Promise<ConsumeResult>, ConsumeResult>;
 
 /// The dispatcher made for a listener: called on the JavaScript thread with the ids, message
-/// counts and packed messages (`packed`) of every call queued since the last hop, it builds
+/// counts and packed messages (see `packed`) of every call queued since the last hop, it builds
 /// the message objects and calls the listener once per call (in queue order), answering one
 /// code per call: 1 success, 0 anything else (a throw too), 2 a thenable, whose outcome it
 /// reports later through `settle(id, ok)`. A listener that returns synchronously so costs no
@@ -141,7 +141,7 @@ impl Calls {
         args
     }
 
-    /// Applies the dispatcher's codes (see `DISPATCHER_SOURCE`); a failed hop fails them all.
+    /// Applies the dispatcher's codes (see `dispatcher_source`); a failed hop fails them all.
     fn answered(&self, codes: napi::Result<Vec<u32>>) {
         let ids = std::mem::take(&mut *lock(&self.dispatched));
         let codes = codes.unwrap_or_default();
