@@ -13,6 +13,7 @@ mod error;
 mod listener;
 mod message;
 mod options;
+mod packed;
 mod producer;
 mod pull_consumer;
 mod push_consumer;

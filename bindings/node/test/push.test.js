@@ -9,7 +9,7 @@ const os = require('node:os')
 const path = require('node:path')
 const ferrocket = require('ferrocket')
 const { ConsumeResult } = ferrocket
-const { startBroker, unique, waitFor, fastConsumer } = require('./helpers/broker.js')
+const { startBroker, unique, waitFor, fastConsumer, readAll } = require('./helpers/broker.js')
 
 let broker
 let producer
@@ -286,4 +286,40 @@ test('listener_backpressure', async () => {
   await waitFor(() => got.size >= 1001, 'every message after the gate opens')
   await consumer.shutdown()
   assert.ok(maxInFlight <= 3)
+})
+
+test('listener_message_fields', async () => {
+  // Push messages are built in JavaScript from packed arrays, pull messages by napi: they match.
+  const topic = unique('listener_message_fields')
+  const sent = [
+    { topic, body: 'plain' },
+    { topic, body: Buffer.from([0, 1, 2, 255]), tags: 'TagA', keys: ['k1', 'k2'], flag: 7 },
+    { topic, body: 'props', keys: 'one', properties: { a: '1', 'é': 'ü', z: '' } },
+    { topic, body: 'timed', tags: 'T', deliverAt: BigInt(Date.now() + 200) },
+  ]
+  for (const msg of sent) await producer.send(msg)
+  const pulled = await readAll(ferrocket, broker.addr, topic, sent.length)
+  const byId = new Map(pulled.map((m) => [m.msgId, m]))
+  for (const batch of [1, 3]) {
+    const got = new Map()
+    const consumer = new ferrocket.PushConsumer(
+      fastConsumer(broker.addr, { consumeMessageBatchMaxSize: batch }))
+    consumer.subscribe(topic)
+    consumer.setListener((msgs) => {
+      for (const m of msgs) got.set(m.msgId, m)
+      return ConsumeResult.Success
+    })
+    await consumer.start()
+    await waitFor(() => got.size === sent.length, `${sent.length} messages, ${batch} per call`)
+    await consumer.shutdown()
+    for (const [id, m] of got) {
+      const want = byId.get(id)
+      assert.ok(Buffer.isBuffer(m.body), 'body is a Buffer')
+      assert.equal(typeof m.queueOffset, 'bigint')
+      assert.deepEqual(Object.keys(m), Object.keys(want), 'same keys in the same order')
+      assert.deepEqual(Object.keys(m.properties), Object.keys(want.properties))
+      assert.deepEqual({ ...m, body: [...m.body] }, { ...want, body: [...want.body] })
+      assert.equal(Object.getPrototypeOf(m), Object.prototype, 'a plain object')
+    }
+  }
 })
