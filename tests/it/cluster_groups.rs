@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
 use ferrocket::protocol::{
-    ConsumerData, EndTransactionRequest, ExpressionType, GroupWriteMode, HeartbeatRequest,
-    MessageModel, PullRequest, PullResponse, ResetOffsetRequest, Status, Subscription,
-    SubscriptionGroupConfig, TransactionResolution, UpdateSubscriptionGroupRequest,
+    ConsumerData, CreateTopicRequest, DeleteTopicRequest, EndTransactionRequest, ExpressionType,
+    GroupWriteMode, HeartbeatRequest, MessageModel, PullRequest, PullResponse, ResetOffsetRequest,
+    Status, Subscription, SubscriptionGroupConfig, TopicConfig, TransactionResolution,
+    UpdateSubscriptionGroupRequest, UpdateTopicRequest,
 };
 use ferrocket::{ConsumeFrom, Message, MessageExt, PushConsumer};
 use ferrocket_server::broker::BrokerState;
@@ -351,5 +352,47 @@ async fn slaves_copy_subscription_groups_and_follow_their_read_brokers() {
         head.error_message
     );
     assert_eq!(slave.subscription_groups.get("sg-on-slave"), None);
+    cluster.shutdown().await;
+}
+
+fn assert_refused(head: ferrocket::protocol::ResponseHead) {
+    assert_eq!(
+        head.status,
+        Status::ServiceNotAvailable,
+        "{}",
+        head.error_message
+    );
+}
+
+/// A slave refuses topic creation, update and deletion like group changes (its next copy of
+/// the master's topic table would undo them); its copied topic stays as the master has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slaves_refuse_topic_changes() {
+    let cluster = TestCluster::start(one_group()).await;
+    cluster.create_topic("Copied", 2).await;
+    let slave = cluster.groups[0].slave().handle().state().clone();
+    wait_until("the slave copied the topic", WAIT, || {
+        let copied = slave.topics.get("Copied").is_some();
+        async move { copied }
+    })
+    .await;
+    let mut raw = RawConn::connect(cluster.groups[0].slave().addr()).await;
+    let create = CreateTopicRequest {
+        config: TopicConfig::new("OnSlave", 4),
+    };
+    let update = UpdateTopicRequest {
+        config: TopicConfig::new("Copied", 8),
+    };
+    let delete = DeleteTopicRequest {
+        topic: "Copied".into(),
+    };
+    assert_refused(raw.call(&create).await.0);
+    assert_refused(raw.call(&update).await.0);
+    assert_refused(raw.call(&delete).await.0);
+    assert!(slave.topics.get("OnSlave").is_none());
+    assert_eq!(
+        slave.topics.get("Copied").map(|c| c.write_queue_count),
+        Some(2)
+    );
     cluster.shutdown().await;
 }

@@ -3,11 +3,14 @@
 use ferrocket::protocol::{DeleteTopicRequest, Status};
 
 use crate::broker::BrokerState;
-use crate::broker::handlers::{existing_topic, topic_error_reply};
+use crate::broker::handlers::{existing_topic, master_only, topic_error_reply};
 use crate::broker::reply::Reply;
 
 /// Handles `DeleteTopic`.
 pub fn handle(state: &BrokerState, request: DeleteTopicRequest) -> Reply {
+    if let Err(reply) = master_only(state, "a topic deletion") {
+        return reply;
+    }
     if let Err(reply) = existing_topic(state, &request.topic) {
         return reply;
     }
