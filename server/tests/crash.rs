@@ -9,15 +9,13 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use ferrocket::client::{ConnectOptions, Connection};
-use ferrocket::protocol::record::decode_records;
-use ferrocket::protocol::{ExpressionType, PullRequest, PullStatus};
 use ferrocket::{Message, Producer};
 
 const TOPIC: &str = "CrashTopic";
@@ -55,13 +53,6 @@ impl BrokerProcess {
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-crash-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 fn cycles() -> usize {
     std::env::var("FERROCKET_CRASH_CYCLES")
         .ok()
@@ -83,7 +74,7 @@ async fn async_flush_survives_sigkill() {
 }
 
 async fn crash_cycles(flush: &str, seed: u64) {
-    let dir = temp_dir(flush);
+    let dir = common::temp_dir(&format!("crash-{flush}"));
     let acked: Acked = Arc::default();
     let mut rng = seed;
     for cycle in 0..cycles() {
@@ -148,7 +139,10 @@ async fn verify(addr: SocketAddr, acked: &Acked, cycle: usize) {
         .expect("connect");
     let mut stored = BTreeMap::new();
     for queue_id in 0..QUEUES {
-        read_queue(&conn, queue_id, &mut stored).await;
+        for (offset, msg) in (0..).zip(common::read_queue(&conn, TOPIC, queue_id).await) {
+            assert_eq!(msg.queue_offset, offset, "offsets are dense");
+            stored.insert((queue_id, offset), msg.message.body);
+        }
     }
     conn.close().await;
     let acked = acked.lock().expect("acked");
@@ -156,37 +150,6 @@ async fn verify(addr: SocketAddr, acked: &Acked, cycle: usize) {
         match stored.get(key) {
             Some(found) => assert_eq!(found, body, "cycle {cycle}: message at {key:?} changed"),
             None => panic!("cycle {cycle}: acknowledged message at {key:?} is lost"),
-        }
-    }
-}
-
-async fn read_queue(conn: &Connection, queue_id: u32, stored: &mut BTreeMap<(u32, u64), Bytes>) {
-    let mut offset = 0;
-    loop {
-        let request = PullRequest {
-            consumer_group: "crash-verifier".into(),
-            topic: TOPIC.into(),
-            queue_id,
-            queue_offset: offset,
-            max_messages: 256,
-            max_bytes: 4 * 1024 * 1024,
-            suspend_timeout_ms: 0,
-            commit_offset: None,
-            expression_type: ExpressionType::Tag,
-            expression: "*".into(),
-        };
-        let response = match conn.call(&request, Duration::from_secs(10)).await {
-            Ok(response) => response,
-            Err(e) if e.to_string().contains("does not exist") => return,
-            Err(e) => panic!("pull failed: {e}"),
-        };
-        if response.pull_status != PullStatus::Found {
-            return;
-        }
-        for msg in decode_records(&response.records).expect("every served record is valid") {
-            assert_eq!(msg.queue_offset, offset, "offsets are dense");
-            stored.insert((queue_id, msg.queue_offset), msg.message.body.clone());
-            offset += 1;
         }
     }
 }

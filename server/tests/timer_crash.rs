@@ -10,14 +10,12 @@ mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ferrocket::client::{ConnectOptions, Connection};
-use ferrocket::protocol::record::decode_records;
-use ferrocket::protocol::{ExpressionType, PullRequest, PullStatus};
 use ferrocket::{Message, Producer};
 
 const TOPIC: &str = "TimerCrash";
@@ -62,13 +60,6 @@ fn now_ms() -> u64 {
     .unwrap()
 }
 
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-timer-crash-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 async fn send_until_error(producer: Arc<Producer>, acked: Acked, cycle: usize) {
     for seq in 0.. {
         let body = format!("cycle {cycle} seq {seq}");
@@ -106,31 +97,9 @@ async fn delivered(addr: SocketAddr) -> Vec<(String, u64)> {
         .expect("connect");
     let mut out = Vec::new();
     for queue_id in 0..QUEUES {
-        let mut offset = 0;
-        loop {
-            let request = PullRequest {
-                consumer_group: "timer-verifier".into(),
-                topic: TOPIC.into(),
-                queue_id,
-                queue_offset: offset,
-                max_messages: 256,
-                max_bytes: 4 * 1024 * 1024,
-                suspend_timeout_ms: 0,
-                commit_offset: None,
-                expression_type: ExpressionType::Tag,
-                expression: "*".into(),
-            };
-            let Ok(response) = conn.call(&request, Duration::from_secs(10)).await else {
-                break;
-            };
-            if response.pull_status != PullStatus::Found {
-                break;
-            }
-            for msg in decode_records(&response.records).expect("valid records") {
-                let body = String::from_utf8_lossy(&msg.message.body).into_owned();
-                out.push((body, msg.store_timestamp_ms));
-                offset = msg.queue_offset + 1;
-            }
+        for msg in common::read_queue(&conn, TOPIC, queue_id).await {
+            let body = String::from_utf8_lossy(&msg.message.body).into_owned();
+            out.push((body, msg.store_timestamp_ms));
         }
     }
     conn.close().await;
@@ -145,7 +114,7 @@ async fn delayed_messages_survive_sigkill() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
-    let dir = temp_dir();
+    let dir = common::temp_dir("timer-crash");
     let acked: Acked = Arc::default();
     let mut rng: u64 = 0x7133_5eed;
     for cycle in 0..cycles {
