@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ferrocket::{ConsumeFrom, Message, Producer, PullConsumer, SendStatus};
+use ferrocket::client::push_consumer::{MessageListener, PushConsumerBuilder};
+use ferrocket::{ConsumeFrom, Message, Producer, PullConsumer, PushConsumer, SendStatus};
 use ferrocket_server::config::BrokerRole;
 use ferrocket_tests::cluster::{ClusterOptions, TestCluster, WAIT, wait_until};
 
@@ -23,6 +24,26 @@ pub async fn cluster_producer(cluster: &TestCluster, group: &str) -> Arc<Produce
         .expect("build producer");
     producer.start().await.expect("start producer");
     Arc::new(producer)
+}
+
+/// A push consumer builder of `group` on the cluster with `listener`: from the first offset,
+/// rebalancing every 500 ms, committing every 100 ms, short long-polls and retry pauses.
+pub fn cluster_push_builder(
+    cluster: &TestCluster,
+    group: &str,
+    listener: MessageListener,
+) -> PushConsumerBuilder {
+    PushConsumer::builder()
+        .group(group)
+        .client_config(cluster.client_config())
+        .listener(listener)
+        .consume_from(ConsumeFrom::FirstOffset)
+        .rebalance_interval(Duration::from_millis(500))
+        .persist_offset_interval(Duration::from_millis(100))
+        .long_poll(Duration::from_millis(300))
+        .pull_error_backoff(Duration::from_millis(50))
+        .master_down_retry(Duration::from_millis(300))
+        .await_termination(Duration::from_secs(5))
 }
 
 /// A started consumer of `topic` from its first offset, with short long-polls.

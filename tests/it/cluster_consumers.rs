@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ferrocket::client::push_consumer::{
-    ConsumeConcurrentlyStatus, ConsumeOrderlyStatus, MessageListener, PushConsumerBuilder,
+    ConsumeConcurrentlyStatus, ConsumeOrderlyStatus, MessageListener,
 };
-use ferrocket::{ConsumeFrom, Message, MessageExt, PushConsumer};
+use ferrocket::{Message, MessageExt, PushConsumer};
 use ferrocket_server::config::BrokerRole;
 use ferrocket_tests::cluster::{ClusterOptions, TestCluster, WAIT, wait_until};
 
-use crate::cluster::cluster_producer;
+use crate::cluster::{cluster_producer, cluster_push_builder};
 use crate::group_util::Recorder;
 
 /// One name server and two ASYNC_MASTER groups without slaves.
@@ -27,19 +27,6 @@ async fn two_masters() -> TestCluster {
         ..ClusterOptions::default()
     })
     .await
-}
-
-fn builder(cluster: &TestCluster, group: &str, listener: MessageListener) -> PushConsumerBuilder {
-    PushConsumer::builder()
-        .group(group)
-        .client_config(cluster.client_config())
-        .listener(listener)
-        .consume_from(ConsumeFrom::FirstOffset)
-        .rebalance_interval(Duration::from_millis(500))
-        .persist_offset_interval(Duration::from_millis(100))
-        .long_poll(Duration::from_millis(300))
-        .pull_error_backoff(Duration::from_millis(50))
-        .await_termination(Duration::from_secs(5))
 }
 
 /// The (broker, queue) pairs `consumer` owns.
@@ -78,7 +65,9 @@ async fn members_split_both_brokers_queues() {
             r.record(id, msgs);
             ConsumeConcurrentlyStatus::ConsumeSuccess
         });
-        let member = builder(&cluster, group, listener).build().expect("build");
+        let member = cluster_push_builder(&cluster, group, listener)
+            .build()
+            .expect("build");
         member.subscribe(topic, "*").expect("subscribe");
         member.start().await.expect("start");
         members.push(member);
@@ -141,7 +130,9 @@ async fn orderly_members_keep_key_order_across_brokers() {
             }
             ConsumeOrderlyStatus::Success
         });
-        let member = builder(&cluster, group, listener).build().expect("build");
+        let member = cluster_push_builder(&cluster, group, listener)
+            .build()
+            .expect("build");
         member.subscribe(topic, "*").expect("subscribe");
         member.start().await.expect("start");
         members.push(member);

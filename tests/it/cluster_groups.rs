@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
 use ferrocket::protocol::{
@@ -16,12 +15,12 @@ use ferrocket::protocol::{
     Status, Subscription, SubscriptionGroupConfig, TopicConfig, TransactionResolution,
     UpdateSubscriptionGroupRequest, UpdateTopicRequest,
 };
-use ferrocket::{ConsumeFrom, Message, MessageExt, PushConsumer};
+use ferrocket::{Message, MessageExt, PushConsumer};
 use ferrocket_server::broker::BrokerState;
 use ferrocket_tests::RawConn;
 use ferrocket_tests::cluster::{ClusterOptions, TestCluster, WAIT, wait_until};
 
-use crate::cluster::cluster_producer;
+use crate::cluster::{cluster_producer, cluster_push_builder};
 use crate::group_util::Recorder;
 
 /// Every delay level 50 ms, so retries and delayed messages come quickly.
@@ -56,17 +55,7 @@ async fn push_consumer(
             ConsumeConcurrentlyStatus::ConsumeSuccess
         }
     });
-    let consumer = PushConsumer::builder()
-        .group(group)
-        .client_config(cluster.client_config())
-        .listener(listener)
-        .consume_from(ConsumeFrom::FirstOffset)
-        .rebalance_interval(Duration::from_millis(500))
-        .persist_offset_interval(Duration::from_millis(100))
-        .long_poll(Duration::from_millis(300))
-        .pull_error_backoff(Duration::from_millis(50))
-        .master_down_retry(Duration::from_millis(300))
-        .await_termination(Duration::from_secs(5))
+    let consumer = cluster_push_builder(cluster, group, listener)
         .build()
         .expect("push consumer");
     consumer.subscribe(topic, "*").expect("subscribe");
