@@ -10,11 +10,11 @@ use ferrocket::protocol::{
     ConsumeType, DESCRIBE_MEMBERS, DESCRIBE_PROGRESS, GroupDescription, MessageModel,
     NO_CONSUMER_OFFSET,
 };
-use ferrocket::{Admin, ConsumeFrom, Message, MessageExt, MessageId, PushConsumer};
+use ferrocket::{Admin, ConsumeFrom, MessageExt, MessageId, PushConsumer};
 use ferrocket_tests::{TestBroker, now_ms};
 
-use crate::group_util::{Recorder, create_topic, push_builder, wait_until};
-use crate::util::{consumer, producer};
+use crate::group_util::{Recorder, create_topic, push_builder, send_numbered, wait_until};
+use crate::util::consumer;
 
 fn listener(recorder: &Recorder) -> MessageListener {
     let recorder = recorder.clone();
@@ -22,17 +22,6 @@ fn listener(recorder: &Recorder) -> MessageListener {
         recorder.record(0, msgs);
         ConsumeConcurrentlyStatus::ConsumeSuccess
     })
-}
-
-async fn send(broker: &TestBroker, topic: &str, from: usize, count: usize) -> Vec<MessageId> {
-    let producer = producer(broker, "admin-producer").await;
-    let mut ids = Vec::new();
-    for i in from..from + count {
-        let msg = Message::new(topic, format!("m{i}"));
-        ids.push(producer.send(msg).await.unwrap().msg_id);
-    }
-    producer.shutdown().await;
-    ids
 }
 
 async fn describe(broker: &TestBroker, group: &str, include: u8) -> GroupDescription {
@@ -67,7 +56,7 @@ async fn progress_and_connections() {
     let (topic, group) = ("Progress", "progress-group");
     create_topic(&broker, topic, 2).await;
     let before = now_ms();
-    send(&broker, topic, 0, 10).await;
+    send_numbered(&broker, topic, 0, 10).await;
     let recorder = Recorder::default();
     let consumer = start_member(&broker, group, topic, &recorder).await;
     assert!(wait_until(Duration::from_secs(10), || recorder.distinct() == 10).await);
@@ -117,7 +106,7 @@ async fn progress_and_connections() {
         );
     }
     consumer.shutdown().await;
-    send(&broker, topic, 10, 5).await;
+    send_numbered(&broker, topic, 10, 5).await;
     let d = describe(&broker, group, DESCRIBE_PROGRESS | DESCRIBE_MEMBERS).await;
     assert_eq!((d.member_count, d.members.len()), (0, 0), "the member left");
     let lag: u64 = d
@@ -141,10 +130,10 @@ async fn reset_offset_rewinds_a_running_push_consumer() {
     let broker = TestBroker::start().await;
     let (topic, group) = ("Rewind", "rewind-group");
     create_topic(&broker, topic, 2).await;
-    send(&broker, topic, 0, 10).await;
+    send_numbered(&broker, topic, 0, 10).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let mark = now_ms();
-    let second = send(&broker, topic, 10, 10).await;
+    let second = send_numbered(&broker, topic, 10, 10).await;
     let recorder = Recorder::default();
     let consumer = start_member(&broker, group, topic, &recorder).await;
     assert!(wait_until(Duration::from_secs(10), || recorder.len() == 20).await);
@@ -194,7 +183,7 @@ async fn reset_offset_reaches_a_pull_consumer() {
     let broker = TestBroker::start().await;
     let (topic, group) = ("RewindPull", "rewind-pull-group");
     create_topic(&broker, topic, 1).await;
-    send(&broker, topic, 0, 6).await;
+    send_numbered(&broker, topic, 0, 6).await;
     let pull = consumer(&broker, group, ConsumeFrom::FirstOffset).await;
     pull.subscribe(topic, "*").await.unwrap();
     pull.start().await.unwrap();
@@ -256,7 +245,7 @@ async fn pull_consumer_last_offset_starts_at_its_start_time() {
     let mq = ferrocket::MessageQueue::new(topic, broker_name.as_str(), 0);
     pull.assign(vec![mq]).unwrap();
     pull.start().await.unwrap();
-    let ids = send(&broker, topic, 0, 5).await;
+    let ids = send_numbered(&broker, topic, 0, 5).await;
     let mut got = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while got.len() < 5 && std::time::Instant::now() < deadline {

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use ferrocket::client::push_consumer::{MessageListener, PushConsumerBuilder};
 use ferrocket::protocol::TopicConfig;
-use ferrocket::{Admin, MessageExt, MessageId, PushConsumer};
+use ferrocket::{Admin, Message, MessageExt, MessageId, PushConsumer};
 use ferrocket_tests::TestBroker;
 
 /// A builder for a push consumer of `group` with test-friendly periods: membership changes
@@ -39,6 +40,35 @@ pub async fn create_topic(broker: &TestBroker, topic: &str, queues: u16) {
         .await
         .expect("create topic");
     admin.close().await;
+}
+
+/// Sends one message per body to `topic` with a fresh producer, in order; returns their ids.
+pub async fn send_bodies<B: Into<Bytes>>(
+    broker: &TestBroker,
+    topic: &str,
+    bodies: impl IntoIterator<Item = B>,
+) -> Vec<MessageId> {
+    let producer = crate::util::producer(broker, "group-test-producer").await;
+    let mut ids = Vec::new();
+    for body in bodies {
+        let sent = producer
+            .send(Message::new(topic, body))
+            .await
+            .expect("send");
+        ids.push(sent.msg_id);
+    }
+    producer.shutdown().await;
+    ids
+}
+
+/// Sends the bodies `m{from}` … `m{from + count - 1}` to `topic`; returns their ids.
+pub async fn send_numbered(
+    broker: &TestBroker,
+    topic: &str,
+    from: usize,
+    count: usize,
+) -> Vec<MessageId> {
+    send_bodies(broker, topic, (from..from + count).map(|i| format!("m{i}"))).await
 }
 
 /// Polls `cond` every 20 ms until it holds or `limit` passes; returns whether it held.

@@ -9,11 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
-use ferrocket::{Message, MessageExt, MessageId, PushConsumer};
+use ferrocket::{MessageExt, MessageId, PushConsumer};
 use ferrocket_tests::TestBroker;
 
-use crate::group_util::{Recorder, create_topic, push_builder, wait_until};
-use crate::util::producer;
+use crate::group_util::{Recorder, create_topic, push_builder, send_numbered, wait_until};
 
 fn listener(recorder: &Recorder, who: usize) -> MessageListener {
     let recorder = recorder.clone();
@@ -45,22 +44,6 @@ fn topic_queues(c: &PushConsumer, topic: &str) -> BTreeSet<u32> {
         .filter(|q| q.topic == topic)
         .map(|q| q.queue_id)
         .collect()
-}
-
-async fn send(broker: &TestBroker, topic: &str, from: usize, count: usize) -> Vec<MessageId> {
-    let producer = producer(broker, "group-producer").await;
-    let mut ids = Vec::new();
-    for i in from..from + count {
-        ids.push(
-            producer
-                .send(Message::new(topic, format!("m{i}")))
-                .await
-                .unwrap()
-                .msg_id,
-        );
-    }
-    producer.shutdown().await;
-    ids
 }
 
 /// Waits up to 5 s for the members' queue counts of `topic` (sorted) to satisfy `want`.
@@ -96,7 +79,7 @@ async fn three_members_share_queues_and_rebalance_on_join_and_leave() {
         .flat_map(|m| topic_queues(m, topic))
         .collect();
     assert_eq!(owned.len(), 8, "every queue owned");
-    let mut ids = send(&broker, topic, 0, 800).await;
+    let mut ids = send_numbered(&broker, topic, 0, 800).await;
     assert!(wait_until(Duration::from_secs(20), || recorder.distinct() == ids.len()).await);
     assert_eq!(
         recorder.len(),
@@ -106,12 +89,12 @@ async fn three_members_share_queues_and_rebalance_on_join_and_leave() {
 
     members.push(member(&broker, group, topic, &recorder, 3).await);
     wait_split(&members, topic, |s| s == [2, 2, 2, 2]).await;
-    ids.extend(send(&broker, topic, 800, 400).await);
+    ids.extend(send_numbered(&broker, topic, 800, 400).await);
 
     let leaving = members.remove(1);
     leaving.shutdown().await;
     wait_split(&members, topic, |s| s.iter().sum::<usize>() == 8).await;
-    ids.extend(send(&broker, topic, 1200, 400).await);
+    ids.extend(send_numbered(&broker, topic, 1200, 400).await);
     let all = wait_until(Duration::from_secs(20), || recorder.distinct() == ids.len()).await;
     assert!(all, "{} of {} consumed", recorder.distinct(), ids.len());
     let counts = recorder.counts();
@@ -162,7 +145,7 @@ async fn killed_member_loses_nothing() {
             && topic_queues(&survivor, topic).len() == 2)
         .await
     );
-    let mut ids = send(&broker, topic, 0, 200).await;
+    let mut ids = send_numbered(&broker, topic, 0, 200).await;
     let seen_by = |who: usize| {
         let all = recorder.all();
         all.iter()
@@ -184,7 +167,7 @@ async fn killed_member_loses_nothing() {
         .await,
         "queues taken over"
     );
-    ids.extend(send(&broker, topic, 200, 200).await);
+    ids.extend(send_numbered(&broker, topic, 200, 200).await);
     let want: BTreeSet<MessageId> = ids.iter().copied().collect();
     let complete = wait_until(Duration::from_secs(20), || seen_by(0) == want).await;
     gate.store(true, Ordering::Release);
@@ -205,7 +188,7 @@ async fn blocked_listener_stays_within_flow_limits() {
     let broker = TestBroker::start().await;
     let (topic, group) = ("Flow", "flow-group");
     create_topic(&broker, topic, 1).await;
-    send(&broker, topic, 0, 1000).await;
+    send_numbered(&broker, topic, 0, 1000).await;
     let gate = Arc::new(AtomicBool::new(false));
     let recorder = Recorder::default();
     let (g, r) = (gate.clone(), recorder.clone());
@@ -274,7 +257,7 @@ async fn pull_and_push_consumers_share_a_group() {
         mine.iter()
             .all(|q| !topic_queues(&push, topic).contains(&q.queue_id))
     );
-    send(&broker, topic, 0, 400).await;
+    send_numbered(&broker, topic, 0, 400).await;
     let pulled = poll_all(&pull, |got| got.len() + recorder.len() >= 400).await;
     assert!(
         wait_until(Duration::from_secs(5), || pulled.len() + recorder.len()
@@ -288,7 +271,7 @@ async fn pull_and_push_consumers_share_a_group() {
     assert_eq!(ids.len(), 400, "each message once across the two");
 
     pull.pause(&mine).unwrap();
-    send(&broker, topic, 400, 80).await;
+    send_numbered(&broker, topic, 400, 80).await;
     assert!(
         pull.poll_timeout(Duration::from_millis(300))
             .await
@@ -341,7 +324,7 @@ async fn consumer_started_before_its_topic_exists() {
     consumer.subscribe(topic, "*").unwrap();
     consumer.start().await.unwrap();
     assert!(consumer.assignment().iter().all(|q| q.topic != topic));
-    let ids = send(&broker, topic, 0, 20).await;
+    let ids = send_numbered(&broker, topic, 0, 20).await;
     assert!(wait_until(Duration::from_secs(10), || recorder.distinct() == ids.len()).await);
     consumer.shutdown().await;
     broker.shutdown().await;

@@ -7,19 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ferrocket::client::push_consumer::{ConsumeConcurrentlyStatus, MessageListener};
-use ferrocket::{ConsumeFrom, Message, MessageExt};
+use ferrocket::{ConsumeFrom, MessageExt};
 use ferrocket_tests::TestBroker;
 
-use crate::group_util::{Recorder, create_topic, push_builder, wait_until};
-use crate::util::producer;
-
-async fn send_bodies(broker: &TestBroker, topic: &str, bodies: impl Iterator<Item = Vec<u8>>) {
-    let producer = producer(broker, "limits-producer").await;
-    for body in bodies {
-        producer.send(Message::new(topic, body)).await.unwrap();
-    }
-    producer.shutdown().await;
-}
+use crate::group_util::{Recorder, create_topic, push_builder, send_bodies, wait_until};
 
 /// A concurrent listener on 4 consume threads is called on 4 threads at once (its calls
 /// overlap) and never on more: with every call held until 4 overlap, the highest count of
